@@ -128,6 +128,15 @@ final class ExtProcMetrics {
     latency.observe(nanos / 1e9);
   }
 
+  /** Requests counted under {@code verdict}, all reasons together. */
+  double verdictCount(Verdict verdict) {
+    double total = 0;
+    for (CounterDataPoint point : verdictPoints[verdict.ordinal()]) {
+      total += point.get();
+    }
+    return total;
+  }
+
   double requestCount(String verdict, String reason) {
     return requests.labelValues(verdict, reason).get();
   }

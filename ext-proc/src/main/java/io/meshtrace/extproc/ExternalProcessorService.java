@@ -51,6 +51,8 @@ final class ExternalProcessorService extends ExternalProcessorGrpc.ExternalProce
     metrics.streamOpened();
     ProcessingStream stream = new ProcessingStream(id, responses, processor, tracker);
     responses.setOnCancelHandler(stream::cancelled);
+    // Also closes slots of calls gRPC itself ends, e.g. on a message that does not parse.
+    responses.setOnCloseHandler(stream::closed);
     return stream;
   }
 }

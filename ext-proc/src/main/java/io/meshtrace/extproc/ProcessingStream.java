@@ -71,6 +71,13 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     }
   }
 
+  /** The call is over on the server side, however it ended. */
+  void closed() {
+    if (finish() && log.isDebugEnabled()) {
+      log.debug("stream={} closed by the server", id);
+    }
+  }
+
   private boolean finish() {
     if (finished.compareAndSet(false, true)) {
       tracker.closed();
