@@ -17,7 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * Peak throughput and fixed-rate latency of ext_proc round trips, our service against the no-op
  * baseline, each server in its own JVM, this JVM the client.
  *
- * <p>Per server: (1) peak: {@code --window} streams kept in flight for {@code --seconds};
+ * <p>Both server JVMs run for the whole test; the phases alternate between them, {@code --rounds}
+ * times, and the medians are reported, so that both see the same background load.
+ * Per server: (1) peak: {@code --window} streams kept in flight for {@code --seconds};
  * (2) fixed rate: requests sent open-loop at {@code --rate} per second (default: half of the
  * no-op's measured peak), latency counted from each request's scheduled send time to its
  * headers response, so a stall delays every request behind it (no coordinated omission).
@@ -26,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar io.meshtrace.extproc.ExtProcLoadDriver \
- *     --seconds 10 --warmup 5 --window 64 --headers b3incomplete
+ *     --seconds 5 --warmup 5 --rounds 3 --window 64 --headers b3incomplete
  * }</pre>
  */
 public final class ExtProcLoadDriver {
@@ -56,6 +58,7 @@ public final class ExtProcLoadDriver {
     int window = 64;
     double rate = 0;
     String headers = "b3incomplete";
+    int rounds = 3;
     for (int i = 0; i < args.length; i += 2) {
       String value = i + 1 < args.length ? args[i + 1] : "";
       switch (args[i]) {
@@ -64,51 +67,98 @@ public final class ExtProcLoadDriver {
         case "--window": window = Integer.parseInt(value); break;
         case "--rate": rate = Double.parseDouble(value); break;
         case "--headers": headers = value; break;
+        case "--rounds": rounds = Integer.parseInt(value); break;
         default:
           System.err.println("unknown option " + args[i]
-              + ": expected --seconds, --warmup, --window, --rate or --headers");
+              + ": expected --seconds, --warmup, --window, --rate, --rounds or --headers");
           System.exit(2);
       }
     }
     ProcessingRequest request = ExtProcClient.requestHeaders(
         ExtProcRoundTripBenchmark.requestFor(headers));
 
-    Phase[] peak = new Phase[2];
-    Phase[] fixed = new Phase[2];
     String[] servers = {"noop", "meshtrace"};
-    for (int s = 0; s < servers.length; s++) {
-      try (ServerProcess server = ServerProcess.start(servers[s], "512m");
-           ExtProcClient client = new ExtProcClient(server.port())) {
-        ExtProcClient.roundTrip(client, request);
-        closedLoop(client, server, request, window, warmup);
-        peak[s] = closedLoop(client, server, request, window, seconds);
-        if (rate <= 0) {
-          rate = peak[0].perSecond() / 2;
+    ServerProcess[] processes = new ServerProcess[servers.length];
+    ExtProcClient[] clients = new ExtProcClient[servers.length];
+    Phase[][] peak = new Phase[servers.length][rounds];
+    Phase[][] fixed = new Phase[servers.length][rounds];
+    try {
+      for (int s = 0; s < servers.length; s++) {
+        processes[s] = ServerProcess.start(servers[s], "512m");
+        clients[s] = new ExtProcClient(processes[s].port());
+        ExtProcClient.roundTrip(clients[s], request);
+      }
+      // Rounds alternate the servers so that both see the same background load.
+      for (int s = 0; s < servers.length; s++) {
+        closedLoop(clients[s], processes[s], request, window, warmup);
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (int s = 0; s < servers.length; s++) {
+          peak[s][r] = closedLoop(clients[s], processes[s], request, window, seconds);
         }
-        openLoop(client, server, request, rate, warmup);
-        fixed[s] = openLoop(client, server, request, rate, seconds);
+      }
+      if (rate <= 0) {
+        rate = median(peak[0], Phase::perSecond) / 2;
+      }
+      for (int s = 0; s < servers.length; s++) {
+        openLoop(clients[s], processes[s], request, rate, warmup);
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (int s = 0; s < servers.length; s++) {
+          fixed[s][r] = openLoop(clients[s], processes[s], request, rate, seconds);
+        }
+      }
+    } finally {
+      for (int s = 0; s < servers.length; s++) {
+        if (clients[s] != null) {
+          clients[s].close();
+        }
+        if (processes[s] != null) {
+          processes[s].close();
+        }
       }
     }
 
-    System.out.printf(Locale.ROOT, "headers=%s window=%d seconds=%d fixed rate=%.0f/s%n",
-        headers, window, seconds, rate);
+    System.out.printf(Locale.ROOT,
+        "headers=%s window=%d seconds=%d rounds=%d fixed rate=%.0f/s (medians of the rounds)%n",
+        headers, window, seconds, rounds, rate);
     System.out.println("| server | peak req/s | server CPU µs/req at peak | client CPU µs/req"
-        + " | fixed-rate req/s | p50 µs | p99 µs | p99.9 µs | max µs | server CPU µs/req at rate |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        + " | fixed-rate req/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/req at rate |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     for (int s = 0; s < servers.length; s++) {
       System.out.printf(Locale.ROOT,
-          "| %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f |%n",
-          servers[s], peak[s].perSecond(), peak[s].serverCpuMicrosPerRequest(),
-          peak[s].clientCpuMicrosPerRequest(), fixed[s].perSecond(),
-          fixed[s].percentileMicros(50), fixed[s].percentileMicros(99),
-          fixed[s].percentileMicros(99.9), fixed[s].percentileMicros(100),
-          fixed[s].serverCpuMicrosPerRequest());
+          "| %s | %.0f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.2f |%n",
+          servers[s], median(peak[s], Phase::perSecond),
+          median(peak[s], Phase::serverCpuMicrosPerRequest),
+          median(peak[s], Phase::clientCpuMicrosPerRequest),
+          median(fixed[s], Phase::perSecond),
+          median(fixed[s], p -> p.percentileMicros(50)),
+          median(fixed[s], p -> p.percentileMicros(99)),
+          median(fixed[s], p -> p.percentileMicros(99.9)),
+          median(fixed[s], Phase::serverCpuMicrosPerRequest));
+    }
+    for (int r = 0; r < rounds; r++) {
+      System.out.printf(Locale.ROOT,
+          "round %d: peak noop %.0f meshtrace %.0f (ratio %.3f); p99 noop %.0f meshtrace %.0f µs%n",
+          r + 1, peak[0][r].perSecond(), peak[1][r].perSecond(),
+          peak[1][r].perSecond() / peak[0][r].perSecond(),
+          fixed[0][r].percentileMicros(99), fixed[1][r].percentileMicros(99));
     }
     System.out.printf(Locale.ROOT,
         "throughput ratio meshtrace/noop = %.3f; added p50 = %.0f µs, added p99 = %.0f µs%n",
-        peak[1].perSecond() / peak[0].perSecond(),
-        fixed[1].percentileMicros(50) - fixed[0].percentileMicros(50),
-        fixed[1].percentileMicros(99) - fixed[0].percentileMicros(99));
+        median(peak[1], Phase::perSecond) / median(peak[0], Phase::perSecond),
+        median(fixed[1], p -> p.percentileMicros(50)) - median(fixed[0], p -> p.percentileMicros(50)),
+        median(fixed[1], p -> p.percentileMicros(99)) - median(fixed[0], p -> p.percentileMicros(99)));
+  }
+
+  private static double median(Phase[] phases, java.util.function.ToDoubleFunction<Phase> f) {
+    double[] values = new double[phases.length];
+    for (int i = 0; i < phases.length; i++) {
+      values[i] = f.applyAsDouble(phases[i]);
+    }
+    Arrays.sort(values);
+    int n = values.length;
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
   }
 
   private static long clientCpuNanos() {
