@@ -94,6 +94,10 @@ public final class EnvoyRules {
       } else if (f.isRepeated()) {
         repeated(m, f, rules, fp, out);
       } else {
+        if (f.getRealContainingOneof() != null && !m.hasField(f)) {
+          // Rules of a oneof member apply only when that member is the one set.
+          continue;
+        }
         boolean present = f.hasPresence() ? m.hasField(f) : true;
         if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !present) {
           if (rules.getMessage().getRequired()
@@ -102,9 +106,6 @@ public final class EnvoyRules {
               || (rules.hasTimestamp() && rules.getTimestamp().getRequired())) {
             out.add(fp + "=(unset): value is required");
           }
-          continue;
-        }
-        if (f.getContainingOneof() != null && !m.hasField(f)) {
           continue;
         }
         value(f, m.getField(f), rules, fp, out);
