@@ -52,6 +52,7 @@ public final class ConfigParser {
   private final Path baseDir;
   private final List<String> errors = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
+  private final Set<String> declaredProviders = new HashSet<>();
 
   private ConfigParser(Path baseDir) {
     this.baseDir = baseDir;
@@ -152,8 +153,8 @@ public final class ConfigParser {
     }
 
     List<Provider> providers = providers(o.get("extensionProviders"));
-    Set<String> providerNames = new HashSet<>();
-    providers.forEach(p -> providerNames.add(p.name()));
+    // Names of broken providers count as declared: their own errors say what is wrong.
+    Set<String> providerNames = declaredProviders;
 
     List<String> defaultProviders = new ArrayList<>();
     JsonNode dp = o.get("defaultProviders");
@@ -255,6 +256,9 @@ public final class ConfigParser {
       String name = string(o, "name", path + ".name", true);
       if (name != null && !names.add(name)) {
         error(path + ".name", name, "duplicate provider name");
+      }
+      if (name != null) {
+        declaredProviders.add(name);
       }
       List<String> kinds = new ArrayList<>();
       o.fieldNames().forEachRemaining(k -> {

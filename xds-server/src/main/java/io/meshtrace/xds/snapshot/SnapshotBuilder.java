@@ -384,7 +384,9 @@ final class SnapshotBuilder {
         check(TracingProtos.customTag(tag), tag.path());
       }
       HttpConnectionManager.Tracing tracing = TracingProtos.hcmTracing(t, serviceName);
-      check(tracing, "tracing (" + String.join(", ", t.sources()) + ")");
+      // Provider and tags were checked above under their own paths.
+      check(tracing.toBuilder().clearProvider().clearCustomTags().build(),
+          "tracing (" + String.join(", ", t.sources()) + ")");
       b.setTracing(tracing);
     }
     return b;
