@@ -58,6 +58,23 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
       }
     };
 
+    private final Map<String, Map<String, String>> nonceResources = new LinkedHashMap<>() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
+        return size() > NONCES_KEPT;
+      }
+    };
+
+    synchronized void sentResources(String nonce, Map<String, String> resources) {
+      nonceResources.put(nonce, resources);
+    }
+
+    synchronized Map<String, String> resourcesOf(String nonce) {
+      return nonceResources.get(nonce);
+    }
+
     synchronized void sent(String nonce, String version) {
       nonceVersions.put(nonce, version);
       sent = version;
@@ -130,6 +147,12 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
   String versionSent(long streamId, String typeUrl, String nonce) {
     Stream s = streams.get(streamId);
     return s == null ? null : s.type(typeName(typeUrl)).versionOf(nonce);
+  }
+
+  /** Resource name to version of the delta response with this nonce, or null. */
+  Map<String, String> deltaResourcesSent(long streamId, String typeUrl, String nonce) {
+    Stream s = streams.get(streamId);
+    return s == null ? null : s.type(typeName(typeUrl)).resourcesOf(nonce);
   }
 
   /** Groups of all connected nodes. */
@@ -209,6 +232,12 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
   @Override
   public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request,
       DeltaDiscoveryResponse response) {
+    Stream s = streams.get(streamId);
+    if (s != null) {
+      Map<String, String> resources = new LinkedHashMap<>();
+      response.getResourcesList().forEach(r -> resources.put(r.getName(), r.getVersion()));
+      s.type(typeName(response.getTypeUrl())).sentResources(response.getNonce(), resources);
+    }
     sent(streamId, response.getTypeUrl(), response.getNonce(),
         response.getSystemVersionInfo());
   }

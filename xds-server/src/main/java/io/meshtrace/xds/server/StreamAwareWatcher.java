@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  *   <li>No re-send loop after a NACK: a SotW NACK carries the last <em>accepted</em> version, so
  *       the cache would answer at once with the rejected version again, forever. The NACK is
  *       handed to the cache as if it named the rejected version: the cache then waits for the
- *       next snapshot. (Delta streams already wait: their requester version is the last sent.)
+ *       next snapshot. A delta NACK is handed over as if the client held the rejected resource
+ *       versions, for the same reason.
  * </ul>
  * It also makes sure the node's group has a snapshot before the cache looks.
  */
@@ -82,8 +83,20 @@ final class StreamAwareWatcher implements ConfigWatcher {
         effective = DeltaXdsRequest.create(r.toBuilder().setNode(n).build());
       }
     }
+    Map<String, String> versions = resourceVersions;
+    Set<String> pending = pendingResources;
+    if (r.hasErrorDetail() && stream != null) {
+      Map<String, String> rejected = registry.deltaResourcesSent(stream, r.getTypeUrl(),
+          r.getResponseNonce());
+      if (rejected != null) {
+        versions = new java.util.HashMap<>(resourceVersions);
+        versions.putAll(rejected);
+        pending = new java.util.HashSet<>(pendingResources);
+        pending.removeAll(rejected.keySet());
+      }
+    }
     plane.ensureGroup(GROUPS.hash(effective.v3Request().getNode()));
-    return cache.createDeltaWatch(effective, requesterVersion, resourceVersions,
-        pendingResources, isWildcard, responseConsumer, hasClusterChanged);
+    return cache.createDeltaWatch(effective, requesterVersion, versions, pending, isWildcard,
+        responseConsumer, hasClusterChanged);
   }
 }
