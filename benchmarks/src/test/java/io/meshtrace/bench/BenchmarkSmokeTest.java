@@ -43,7 +43,7 @@ class BenchmarkSmokeTest {
         .threads(1)
         // The smallest mesh only: the large ones are for measured runs.
         .param("nodes", "100")
-        .param("services", "100")
+        .param("services", "20")
         .shouldFailOnError(true)
         .verbosity(VerboseMode.NORMAL)
         .build();
