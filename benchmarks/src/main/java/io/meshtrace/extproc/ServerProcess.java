@@ -32,10 +32,11 @@ final class ServerProcess implements AutoCloseable {
     command.add(java);
     command.add("-Xms" + heap);
     command.add("-Xmx" + heap);
-    // Extra server JVM flags, e.g. -Dbench.serverJvmArgs=-XX:StartFlightRecording=filename=s.jfr
+    // Extra server JVM flags, separated by spaces or |, e.g.
+    // -Dbench.serverJvmArgs=-XX:+UnlockDiagnosticVMOptions|-XX:StartFlightRecording=filename=s.jfr
     String extra = System.getProperty("bench.serverJvmArgs", "").trim();
     if (!extra.isEmpty()) {
-      command.addAll(List.of(extra.split("\\s+")));
+      command.addAll(List.of(extra.split("[\\s|]+")));
     }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

@@ -37,10 +37,11 @@ final class XdsServerProcess implements AutoCloseable {
     String java = ProcessHandle.current().info().command()
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     List<String> command = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap));
-    // Extra server JVM flags, e.g. -Dbench.serverJvmArgs=-XX:StartFlightRecording=filename=s.jfr
+    // Extra server JVM flags, separated by spaces or |, e.g.
+    // -Dbench.serverJvmArgs=-XX:+UnlockDiagnosticVMOptions|-XX:StartFlightRecording=filename=s.jfr
     String extra = System.getProperty("bench.serverJvmArgs", "").trim();
     if (!extra.isEmpty()) {
-      command.addAll(List.of(extra.split("\\s+")));
+      command.addAll(List.of(extra.split("[\\s|]+")));
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         XdsBenchServerMain.class.getName(), kind, Integer.toString(services)));
