@@ -191,6 +191,20 @@ class ExplainCommandTest {
   }
 
   @Test
+  void explain_noDecisionExample_saysTracersDisagreeAndGatewayDecides() throws IOException {
+    Run run;
+    try (InputStream in = Files.newInputStream(Path.of("examples/no-decision.txt"))) {
+      run = run(in, "explain", "--new-trace-sampling", "100");
+    }
+    assertThat(run.out)
+        .contains("reason:   sampling-decided")
+        .contains("sampling: decided by the gateway: sampled (no decision arrived; W3C is written")
+        .contains("the formats disagree on sampling: Envoy's OpenTelemetry tracer would not record")
+        .contains("set    traceparent: 00-80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-01")
+        .contains("set    x-b3-sampled: 1");
+  }
+
+  @Test
   void explain_b3OnlyOutput_saysNoDecisionIsMadeHere() {
     Run run = run("x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7\nx-b3-spanid: e457b5a2e4d86bd1\n",
         "--formats", "b3multi", "--no-request-id");
