@@ -90,7 +90,10 @@ class ExtProcServerLifecycleTest {
         .contains("meshtrace_extproc_streams_total 2.0")
         .contains("# TYPE meshtrace_extproc_processing_seconds histogram")
         .contains("meshtrace_extproc_processing_seconds_bucket{le=\"+Inf\"} 2")
-        .contains("meshtrace_extproc_processing_seconds_count 2");
+        .contains("meshtrace_extproc_processing_seconds_count 2")
+        .as("only verdict/reason pairs that happened are exported")
+        .doesNotContain("verdict=\"regenerate\"")
+        .doesNotContain("reason=\"none\",verdict=\"repair\"");
     assertThat(get("/metrics/x").statusCode()).isEqualTo(404);
     assertThat(http.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + admin.address().getPort() + "/readyz"))
