@@ -141,6 +141,17 @@ class HeaderRulesEndToEndTest {
     };
   }
 
+  /** x-b3-sampled, when present, is 0 or 1 and agrees with the W3C sampled flag. */
+  static Consumer<Outcome> decisionAgrees() {
+    return o -> {
+      List<String> sampled = o.out().all("x-b3-sampled");
+      assertThat(sampled).hasSizeLessThanOrEqualTo(1);
+      if (!sampled.isEmpty()) {
+        assertThat(sampled.get(0)).isEqualTo(o.out().w3c().isSampled() ? "1" : "0");
+      }
+    };
+  }
+
   static Consumer<Outcome> lacks(String name) {
     return o -> assertThat(o.out().all(name)).as(name).isEmpty();
   }
@@ -284,12 +295,14 @@ class HeaderRulesEndToEndTest {
             h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "false", "x-request-id", RID),
             is(REPAIR), all(value("x-b3-sampled", "0"), keepsTraceId(B3_TID),
                 o -> assertThat(o.out().w3c().isSampled()).isFalse())),
-        row("b3 sampled garbage is removed",
+        // The garbage decision is dropped; as W3C is written too, the gateway decides
+        // (repair.new-trace-sampling-percent) and every format carries that one decision.
+        row("b3 sampled garbage is replaced by one decision in every format",
             h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "maybe", "x-request-id", RID),
-            is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(B3_TID))),
-        row("b3 sampled empty is removed",
+            is(REPAIR), all(decisionAgrees(), keepsTraceId(B3_TID))),
+        row("b3 sampled empty is replaced by one decision in every format",
             h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "", "x-request-id", RID),
-            is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(B3_TID))),
+            is(REPAIR), all(decisionAgrees(), keepsTraceId(B3_TID))),
         row("b3 flags 1 is debug, sampled, without x-b3-sampled",
             h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-flags", "1", "x-b3-sampled", "1",
                 "x-request-id", RID), is(REPAIR),
@@ -402,9 +415,19 @@ class HeaderRulesEndToEndTest {
         policy("--repair.add-request-id false", row("x-request-id not added when configured off",
             h("traceparent", TP, "x-b3-traceid", TID, "x-b3-spanid", SID, "x-b3-sampled", "1"),
             is(PASS), untouched())),
-        policy("--repair.edge-sampling defer", row("defer drops the incoming decision, keeps ids",
-            complete(), is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(TID),
-                o -> assertThat(o.out().w3c().getSpanId()).isEqualTo(SID)))),
+        policy("--repair.output-formats b3multi", row("b3 sampled garbage is removed when only B3 is written",
+            h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "maybe", "x-request-id", RID),
+            is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(B3_TID)))),
+        policy("--repair.output-formats b3multi", row("b3 sampled empty is removed when only B3 is written",
+            h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "", "x-request-id", RID),
+            is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(B3_TID)))),
+        policy("--repair.edge-sampling defer --repair.new-trace-sampling-percent 0",
+            row("defer drops the incoming decision, keeps ids, the gateway decides",
+            complete(), is(REPAIR), all(keepsTraceId(TID), decisionAgrees(),
+                o -> assertThat(o.out().w3c().getSpanId()).isEqualTo(SID),
+                o -> assertThat(o.out().w3c().isSampled()).isFalse()))),
+        policy("--repair.edge-sampling defer", row("defer with the gateway deciding as the client did changes nothing",
+            complete(), is(PASS), untouched())),
         policy("--repair.edge-sampling deny-forced", row("deny-forced drops debug, keeps ids",
             complete("x-b3-flags", "1"), is(REPAIR), all(lacks("x-b3-flags"), keepsTraceId(TID),
                 o -> assertThat(o.out().w3c().getSpanId()).isEqualTo(SID)))),
@@ -414,6 +437,16 @@ class HeaderRulesEndToEndTest {
             complete("tracestate", tracestate(28) + ",pa=" + "p".repeat(130) + ",pb=" + "p".repeat(130)
                 + ",pc=" + "p".repeat(130) + ",pd=" + "p".repeat(130)), is(PASS),
             untouched())),
+        policy("--repair.new-trace-sampling-percent 0", row("no incoming decision, 0 percent: not sampled",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR), all(keepsTraceId(B3_TID), o -> {
+              assertThat(o.out().w3c().isSampled()).isFalse();
+              assertThat(o.out().b3().isSampled()).isFalse();
+            }))),
+        policy("--repair.new-trace-sampling-percent 100", row("no incoming decision, 100 percent: sampled",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR), all(keepsTraceId(B3_TID), o -> {
+              assertThat(o.out().w3c().isSampled()).isTrue();
+              assertThat(o.out().b3().isSampled()).isTrue();
+            }))),
         policy("--marker.enabled false", row("no marker header when turned off",
             h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR),
             all(lacks("x-meshtrace-repair"), keepsTraceId(B3_TID)))),

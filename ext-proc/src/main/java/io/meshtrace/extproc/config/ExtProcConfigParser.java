@@ -227,6 +227,7 @@ public final class ExtProcConfigParser {
     int tracestateLimit =
         integer("repair.tracestate-limit", RepairPolicy.MIN_TRACESTATE_LIMIT, MAX_TRACESTATE_LIMIT);
     boolean startTrace = bool("repair.start-trace-when-absent");
+    double newTraceSampling = percent("repair.new-trace-sampling-percent");
 
     boolean markerOn = bool("marker.enabled");
     String marker = markerOn ? headerName("marker.header") : null;
@@ -239,7 +240,7 @@ public final class ExtProcConfigParser {
       throw new ConfigException(problems);
     }
     RepairPolicy policy = new RepairPolicy(
-        formats, winner, addRequestId, edgeSampling, tracestateLimit, startTrace);
+        formats, winner, addRequestId, edgeSampling, tracestateLimit, startTrace, newTraceSampling);
     return new ExtProcConfig(grpcAddress, grpcPort, adminAddress, adminPort, drain, tls, policy,
         marker, maxStreams, maxHeaderBytes, maxHeaders);
   }
@@ -273,6 +274,23 @@ public final class ExtProcConfigParser {
     }
     problem(key, "must be an integer between " + min + " and " + max);
     return min;
+  }
+
+  private double percent(String key) {
+    String value = value(key);
+    boolean plainNumber = !value.isEmpty() && value.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
+    if (plainNumber) {
+      try {
+        double parsed = Double.parseDouble(value);
+        if (parsed >= 0 && parsed <= 100) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    problem(key, "must be a number between 0 and 100");
+    return RepairPolicy.DEFAULT_NEW_TRACE_SAMPLING_PERCENT;
   }
 
   private boolean bool(String key) {

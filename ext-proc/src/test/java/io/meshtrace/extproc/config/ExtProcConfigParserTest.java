@@ -55,6 +55,7 @@ class ExtProcConfigParserTest {
           edge-sampling: deny-forced
           tracestate-limit: 1024
           start-trace-when-absent: false
+          new-trace-sampling-percent: 12.5
         marker:
           header: x-trace-fix
         limits:
@@ -68,7 +69,7 @@ class ExtProcConfigParserTest {
     assertThat(config.drainTimeout()).isEqualTo(Duration.ofMillis(1500));
     assertThat(config.repairPolicy()).isEqualTo(new RepairPolicy(
         EnumSet.of(PropagationFormat.W3C, PropagationFormat.B3_SINGLE), PropagationFormat.W3C,
-        false, EdgeSampling.DENY_FORCED, 1024, false));
+        false, EdgeSampling.DENY_FORCED, 1024, false, 12.5));
     assertThat(config.markerHeader()).isEqualTo("x-trace-fix");
     assertThat(config.maxConcurrentStreams()).isEqualTo(50);
     assertThat(config.maxHeaders()).isEqualTo(64);
@@ -101,6 +102,9 @@ class ExtProcConfigParserTest {
       "repair.edge-sampling|distrust|repair.edge-sampling=distrust: must be one of trust, defer, deny-forced",
       "repair.tracestate-limit|100|repair.tracestate-limit=100: must be an integer between 512 and 1048576",
       "repair.start-trace-when-absent|1|repair.start-trace-when-absent=1: must be true or false",
+      "repair.new-trace-sampling-percent|140|repair.new-trace-sampling-percent=140: must be a number between 0 and 100",
+      "repair.new-trace-sampling-percent|-1|repair.new-trace-sampling-percent=-1: must be a number between 0 and 100",
+      "repair.new-trace-sampling-percent|half|repair.new-trace-sampling-percent=half: must be a number between 0 and 100",
       "marker.enabled|on|marker.enabled=on: must be true or false",
       "marker.header|X-Repair|marker.header=X-Repair: must be a lower-case HTTP header name",
       "marker.header|x-envoy-repair|marker.header=x-envoy-repair: Envoy does not let ext_proc set",
