@@ -50,6 +50,13 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
       echoRequestBody = MessageProcessor.bodyComesBack(config.getRequestBodyModeValue());
       echoResponseBody = MessageProcessor.bodyComesBack(config.getResponseBodyModeValue());
     }
+    if (MessageProcessor.isNewerKind(request)) {
+      if (log.isDebugEnabled()) {
+        log.debug("stream={} ignored a message of a newer kind, fields {}", id,
+            request.getUnknownFields().asMap().keySet());
+      }
+      return;
+    }
     ProcessingResponse response =
         processor.process(request, id, echoRequestBody, echoResponseBody);
     if (response == null) {

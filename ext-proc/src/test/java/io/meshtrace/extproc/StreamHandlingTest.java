@@ -235,6 +235,23 @@ class StreamHandlingTest {
   }
 
   @Test
+  void messageOfANewerKind_getsNoAnswer_andTheStreamGoesOn() throws Exception {
+    // field 13 = client_window_update in newer ext_proc protos, unknown to 1.0.49
+    ProcessingRequest newer = ProcessingRequest.newBuilder()
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+            .addField(13, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                .addLengthDelimited(ByteString.EMPTY).build())
+            .build())
+        .build();
+    RawExtProcClient.Stream stream = client.open();
+    stream.send(newer);
+    stream.send(EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete()).message());
+    assertThat(stream.next()).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+    stream.halfClose();
+    assertThat(stream.closed().get(10, TimeUnit.SECONDS).isOk()).isTrue();
+  }
+
+  @Test
   void messageWithoutRequestKind_closesWithInvalidArgument() throws Exception {
     RawExtProcClient.Stream stream = client.open();
     stream.send(ProcessingRequest.getDefaultInstance());
