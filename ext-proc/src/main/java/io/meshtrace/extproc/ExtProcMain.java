@@ -1,5 +1,6 @@
 package io.meshtrace.extproc;
 
+import io.meshtrace.context.explain.ExplainCommand;
 import io.meshtrace.extproc.config.ConfigException;
 import io.meshtrace.extproc.config.ExtProcConfig;
 import io.meshtrace.extproc.config.ExtProcConfigParser;
@@ -63,8 +64,7 @@ public final class ExtProcMain {
   }
 
   private static int explain(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    err.println("ext-proc: explain needs trace-context's ExplainCommand (not merged yet)");
-    return EXIT_USAGE;
+    return ExplainCommand.run(args, in, out, err);
   }
 
   private static int serve(String[] args, PrintStream out, PrintStream err) {

@@ -8,10 +8,12 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntSupplier;
 
 /**
@@ -22,6 +24,7 @@ import java.util.function.IntSupplier;
  * meshtrace_extproc_active_streams 4
  * meshtrace_extproc_streams_total 17
  * meshtrace_extproc_streams_refused_total 0
+ * meshtrace_extproc_streams_expired_total 0
  * meshtrace_extproc_mutations_dropped_total 0
  * meshtrace_extproc_processing_seconds_bucket{le="0.0001"} 15
  * </pre>
@@ -40,12 +43,15 @@ final class ExtProcMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Counter requests;
-  private final CounterDataPoint[][] verdictPoints;
+  /** Data points by verdict and reason, made on first use so that only seen pairs are exported. */
+  private final AtomicReferenceArray<CounterDataPoint> verdictPoints;
+  private final int reasonCount;
   private final Counter messages;
   private final CounterDataPoint[] messagePoints;
   private final Counter streams;
   private final Counter refused;
   private final Counter dropped;
+  private final Counter expired;
   private final Histogram latency;
 
   ExtProcMetrics(IntSupplier activeStreams) {
@@ -54,15 +60,8 @@ final class ExtProcMetrics {
         .help("Request headers processed, by repair verdict and main reason")
         .labelNames("verdict", "reason")
         .register(registry);
-    Verdict[] verdicts = Verdict.values();
-    Reason[] reasons = Reason.values();
-    verdictPoints = new CounterDataPoint[verdicts.length][reasons.length];
-    for (Verdict verdict : verdicts) {
-      for (Reason reason : reasons) {
-        verdictPoints[verdict.ordinal()][reason.ordinal()] =
-            requests.labelValues(verdict.name().toLowerCase(Locale.ROOT), reason.code());
-      }
-    }
+    reasonCount = Reason.values().length;
+    verdictPoints = new AtomicReferenceArray<>(Verdict.values().length * reasonCount);
     messages = Counter.builder()
         .name("meshtrace_extproc_messages_total")
         .help("ext_proc messages received, by kind")
@@ -90,6 +89,10 @@ final class ExtProcMetrics {
         .name("meshtrace_extproc_mutations_dropped_total")
         .help("Header mutations not sent because Envoy forbids them or the value was unsafe")
         .register(registry);
+    expired = Counter.builder()
+        .name("meshtrace_extproc_streams_expired_total")
+        .help("ext_proc streams ended for sending no message within the first-message timeout")
+        .register(registry);
     latency = Histogram.builder()
         .name("meshtrace_extproc_processing_seconds")
         .help("Time to process one request_headers message")
@@ -100,7 +103,14 @@ final class ExtProcMetrics {
   }
 
   void verdict(Verdict verdict, Reason reason) {
-    verdictPoints[verdict.ordinal()][reason.ordinal()].inc();
+    int slot = verdict.ordinal() * reasonCount + reason.ordinal();
+    CounterDataPoint point = verdictPoints.get(slot);
+    if (point == null) {
+      // labelValues returns the same data point for the same labels, so a race is harmless.
+      point = requests.labelValues(verdict.name().toLowerCase(Locale.ROOT), reason.code());
+      verdictPoints.set(slot, point);
+    }
+    point.inc();
   }
 
   /** Rare outcomes: {@link #SKIPPED} or {@link #ERROR} with a reason code. */
@@ -120,6 +130,10 @@ final class ExtProcMetrics {
     refused.inc();
   }
 
+  void streamsExpired(int count) {
+    expired.inc(count);
+  }
+
   void mutationDropped() {
     dropped.inc();
   }
@@ -131,14 +145,28 @@ final class ExtProcMetrics {
   /** Requests counted under {@code verdict}, all reasons together. */
   double verdictCount(Verdict verdict) {
     double total = 0;
-    for (CounterDataPoint point : verdictPoints[verdict.ordinal()]) {
-      total += point.get();
+    for (int i = 0; i < reasonCount; i++) {
+      CounterDataPoint point = verdictPoints.get(verdict.ordinal() * reasonCount + i);
+      if (point != null) {
+        total += point.get();
+      }
     }
     return total;
   }
 
+  double messageCount(MessageKind kind) {
+    return messagePoints[kind.ordinal()].get();
+  }
+
+  /** The count for one verdict and reason, 0 when never seen (reads, never creates, a series). */
   double requestCount(String verdict, String reason) {
-    return requests.labelValues(verdict, reason).get();
+    for (CounterSnapshot.CounterDataPointSnapshot point : requests.collect().getDataPoints()) {
+      if (verdict.equals(point.getLabels().get("verdict"))
+          && reason.equals(point.getLabels().get("reason"))) {
+        return point.getValue();
+      }
+    }
+    return 0;
   }
 
   /** Writes every metric in the Prometheus text format 0.0.4. */

@@ -19,8 +19,11 @@ import io.meshtrace.extproc.config.ExtProcConfigParser;
 import io.meshtrace.extproc.config.HeaderNames;
 import io.opentelemetry.api.trace.SpanContext;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -135,6 +138,17 @@ class HeaderRulesEndToEndTest {
     return o -> {
       assertThat(o.out().w3c().isValid()).as("a new W3C context").isTrue();
       assertThat(o.traceId()).isNotEqualToIgnoringCase(old);
+    };
+  }
+
+  /** x-b3-sampled, when present, is 0 or 1 and agrees with the W3C sampled flag. */
+  static Consumer<Outcome> decisionAgrees() {
+    return o -> {
+      List<String> sampled = o.out().all("x-b3-sampled");
+      assertThat(sampled).hasSizeLessThanOrEqualTo(1);
+      if (!sampled.isEmpty()) {
+        assertThat(sampled.get(0)).isEqualTo(o.out().w3c().isSampled() ? "1" : "0");
+      }
     };
   }
 
@@ -281,9 +295,14 @@ class HeaderRulesEndToEndTest {
             h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "false", "x-request-id", RID),
             is(REPAIR), all(value("x-b3-sampled", "0"), keepsTraceId(B3_TID),
                 o -> assertThat(o.out().w3c().isSampled()).isFalse())),
-        row("b3 sampled garbage is removed",
+        // The garbage decision is dropped; as W3C is written too, the gateway decides
+        // (repair.new-trace-sampling-percent) and every format carries that one decision.
+        row("b3 sampled garbage is replaced by one decision in every format",
             h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "maybe", "x-request-id", RID),
-            is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(B3_TID))),
+            is(REPAIR), all(decisionAgrees(), keepsTraceId(B3_TID))),
+        row("b3 sampled empty is replaced by one decision in every format",
+            h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "", "x-request-id", RID),
+            is(REPAIR), all(decisionAgrees(), keepsTraceId(B3_TID))),
         row("b3 flags 1 is debug, sampled, without x-b3-sampled",
             h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-flags", "1", "x-b3-sampled", "1",
                 "x-request-id", RID), is(REPAIR),
@@ -357,24 +376,140 @@ class HeaderRulesEndToEndTest {
             is(PASS), untouched()));
   }
 
+  /** Rows whose policy differs from the default: the flags the service is started with. */
+  record PolicyRow(String[] flags, Row row) {
+    @Override
+    public String toString() {
+      return row.name() + " " + String.join(" ", flags);
+    }
+  }
+
+  static PolicyRow policy(String flags, Row row) {
+    return new PolicyRow(flags.split(" "), row);
+  }
+
+  static Stream<PolicyRow> policyRows() {
+    return Stream.of(
+        policy("--repair.winner w3c", row("w3c and b3 disagree: w3c wins when configured",
+            h("traceparent", TP, "x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-request-id", RID),
+            is(REPAIR), all(o -> assertThat(o.out().w3c().getTraceId()).isEqualTo(TID),
+                o -> assertThat(o.out().b3().getTraceId()).isEqualTo(TID), value("traceparent", TP)))),
+        policy("--repair.output-formats b3single", row("output b3single only writes the single header",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR),
+            all(lacks("traceparent"), o -> {
+              assertThat(o.out().first("b3")).matches(B3_SINGLE).startsWith(B3_TID + "-");
+              assertThat(o.out().b3().getTraceId()).isEqualTo(B3_TID);
+            }))),
+        policy("--repair.output-formats w3c", row("output w3c only writes traceparent",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR),
+            all(lacks("b3"), o -> assertThat(o.out().w3c().getTraceId()).isEqualTo(B3_TID)))),
+        policy("--repair.output-formats w3c,b3multi,b3single", row("all three formats agree",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR), o -> {
+              assertThat(o.out().first("b3")).matches(B3_SINGLE).startsWith(B3_TID + "-");
+              assertThat(o.out().w3c().getTraceId()).isEqualTo(B3_TID);
+              assertThat(o.out().first("x-b3-traceid")).isEqualTo(B3_TID);
+              assertThat(o.out().first("b3")).contains("-" + o.out().w3c().getSpanId());
+            })),
+        policy("--repair.start-trace-when-absent false", row("no trace headers left to Envoy when configured",
+            h("x-request-id", RID), is(PASS), untouched())),
+        policy("--repair.add-request-id false", row("x-request-id not added when configured off",
+            h("traceparent", TP, "x-b3-traceid", TID, "x-b3-spanid", SID, "x-b3-sampled", "1"),
+            is(PASS), untouched())),
+        policy("--repair.output-formats b3multi", row("b3 sampled garbage is removed when only B3 is written",
+            h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "maybe", "x-request-id", RID),
+            is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(B3_TID)))),
+        policy("--repair.output-formats b3multi", row("b3 sampled empty is removed when only B3 is written",
+            h("x-b3-traceid", B3_TID, "x-b3-spanid", B3_SID, "x-b3-sampled", "", "x-request-id", RID),
+            is(REPAIR), all(lacks("x-b3-sampled"), keepsTraceId(B3_TID)))),
+        policy("--repair.edge-sampling defer --repair.new-trace-sampling-percent 0",
+            row("defer drops the incoming decision, keeps ids, the gateway decides",
+            complete(), is(REPAIR), all(keepsTraceId(TID), decisionAgrees(),
+                o -> assertThat(o.out().w3c().getSpanId()).isEqualTo(SID),
+                o -> assertThat(o.out().w3c().isSampled()).isFalse()))),
+        policy("--repair.edge-sampling defer", row("defer with the gateway deciding as the client did changes nothing",
+            complete(), is(PASS), untouched())),
+        policy("--repair.edge-sampling deny-forced", row("deny-forced drops debug, keeps ids",
+            complete("x-b3-flags", "1"), is(REPAIR), all(lacks("x-b3-flags"), keepsTraceId(TID),
+                o -> assertThat(o.out().w3c().getSpanId()).isEqualTo(SID)))),
+        policy("--repair.edge-sampling deny-forced", row("deny-forced keeps plain accept decisions",
+            complete(), is(PASS), untouched())),
+        policy("--repair.tracestate-limit 1024", row("tracestate under a raised limit is kept",
+            complete("tracestate", tracestate(28) + ",pa=" + "p".repeat(130) + ",pb=" + "p".repeat(130)
+                + ",pc=" + "p".repeat(130) + ",pd=" + "p".repeat(130)), is(PASS),
+            untouched())),
+        policy("--repair.new-trace-sampling-percent 0", row("no incoming decision, 0 percent: not sampled",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR), all(keepsTraceId(B3_TID), o -> {
+              assertThat(o.out().w3c().isSampled()).isFalse();
+              assertThat(o.out().b3().isSampled()).isFalse();
+            }))),
+        policy("--repair.new-trace-sampling-percent 100", row("no incoming decision, 100 percent: sampled",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR), all(keepsTraceId(B3_TID), o -> {
+              assertThat(o.out().w3c().isSampled()).isTrue();
+              assertThat(o.out().b3().isSampled()).isTrue();
+            }))),
+        policy("--marker.enabled false", row("no marker header when turned off",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR),
+            all(lacks("x-meshtrace-repair"), keepsTraceId(B3_TID)))),
+        policy("--marker.header x-trace-repaired", row("marker header name is configurable",
+            h("x-b3-traceid", B3_TID, "x-request-id", RID), is(REPAIR),
+            all(lacks("x-meshtrace-repair"), value("x-trace-repaired", "b3-span-id-missing")))));
+  }
+
+  private static final Map<String, ExtProcServer> policyServers = new HashMap<>();
+  private static final Map<String, ManagedChannel> policyChannels = new HashMap<>();
+
+  @AfterAll
+  static void stopPolicyServers() throws Exception {
+    for (ManagedChannel policyChannel : policyChannels.values()) {
+      policyChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (ExtProcServer policyServer : policyServers.values()) {
+      policyServer.shutdownNow();
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("policyRows")
+  void headerRuleUnderPolicy(PolicyRow policyRow) throws Exception {
+    String key = String.join(" ", policyRow.flags());
+    ExtProcServer policyServer = policyServers.get(key);
+    if (policyServer == null) {
+      List<String> args = new ArrayList<>(List.of("--address", "127.0.0.1", "--port", "0"));
+      args.addAll(List.of(policyRow.flags()));
+      ExtProcConfig config = ExtProcConfigParser.fromArgs(args.toArray(new String[0]));
+      policyServer = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
+      policyServers.put(key, policyServer);
+      policyChannels.put(key, Grpc.newChannelBuilderForAddress("127.0.0.1", policyServer.port(),
+          InsecureChannelCredentials.create()).build());
+    }
+    check(policyServer, new RawExtProcClient(policyChannels.get(key)), policyRow.row(),
+        policyRow.flags());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
   void headerRule(Row row) throws Exception {
+    check(server, client, row, new String[0]);
+  }
+
+  static void check(ExtProcServer target, RawExtProcClient via, Row row, String[] flags)
+      throws Exception {
     EnvoyHeaders headers = EnvoyHeaders.request().raw(row.headers());
     HeaderMap input = headers.map();
-    double[] before = verdictCounts();
-    ProcessingResponse response = client.requestHeaders(headers);
-    Verdict verdict = verdictSince(before);
+    double[] before = verdictCounts(target);
+    ProcessingResponse response = via.requestHeaders(headers);
+    Verdict verdict = verdictSince(target, before);
     Outcome outcome = new Outcome(RepairedRequest.apply(input, response), response, verdict);
+    List<String> flagList = List.of(flags);
 
     assertThat(row.verdicts()).as("verdict of '%s'; output:%n%s", row.name(), outcome.out())
         .contains(verdict);
-    assertInvariants(row, outcome);
+    assertInvariants(row, outcome, flagList);
     row.check().accept(outcome);
   }
 
   /** What HEADER-RULES.md demands whatever the verdict, and what Envoy needs of a response. */
-  static void assertInvariants(Row row, Outcome o) {
+  static void assertInvariants(Row row, Outcome o, List<String> flags) {
     assertThat(o.response().hasRequestHeaders()).isTrue();
     HeaderMutation mutation = o.mutation();
     for (HeaderValueOption set : mutation.getSetHeadersList()) {
@@ -392,8 +527,10 @@ class HeaderRulesEndToEndTest {
       assertThat(o.response()).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
       return;
     }
-    assertThat(o.out().all("x-meshtrace-repair")).hasSize(1);
-    assertThat(o.out().first("x-meshtrace-repair")).matches(REASON_CODE).isNotEqualTo("none");
+    if (flags.isEmpty()) {
+      assertThat(o.out().all("x-meshtrace-repair")).hasSize(1);
+      assertThat(o.out().first("x-meshtrace-repair")).matches(REASON_CODE).isNotEqualTo("none");
+    }
 
     RepairedRequest out = o.out();
     for (String traceparent : out.all("traceparent")) {
@@ -419,7 +556,7 @@ class HeaderRulesEndToEndTest {
     }
     if (hadRequestId) {
       assertThat(o.touches("x-request-id")).as("an existing x-request-id is never changed").isFalse();
-    } else {
+    } else if (!flags.contains("--repair.add-request-id")) {
       assertThat(out.first("x-request-id")).matches(UUID_V4);
     }
     assertThat(o.touches("x-ot-span-context")).isFalse();
@@ -444,18 +581,18 @@ class HeaderRulesEndToEndTest {
     assertThat(client.requestHeaders(headers)).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
   }
 
-  static double[] verdictCounts() {
+  static double[] verdictCounts(ExtProcServer target) {
     double[] counts = new double[Verdict.values().length];
     for (Verdict verdict : Verdict.values()) {
-      counts[verdict.ordinal()] = server.metrics().verdictCount(verdict);
+      counts[verdict.ordinal()] = target.metrics().verdictCount(verdict);
     }
     return counts;
   }
 
-  static Verdict verdictSince(double[] before) {
+  static Verdict verdictSince(ExtProcServer target, double[] before) {
     Verdict found = null;
     for (Verdict verdict : Verdict.values()) {
-      double delta = server.metrics().verdictCount(verdict) - before[verdict.ordinal()];
+      double delta = target.metrics().verdictCount(verdict) - before[verdict.ordinal()];
       if (delta > 0) {
         assertThat(found).as("one verdict per request").isNull();
         assertThat(delta).isEqualTo(1.0);
@@ -466,7 +603,4 @@ class HeaderRulesEndToEndTest {
     return found;
   }
 
-  static List<String> pairs(String... pairs) {
-    return List.of(pairs);
-  }
 }

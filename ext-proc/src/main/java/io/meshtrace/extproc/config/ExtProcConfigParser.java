@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -159,9 +158,7 @@ public final class ExtProcConfigParser {
   }
 
   private void flatten(String prefix, JsonNode node, String source, boolean defining) {
-    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
+    for (Map.Entry<String, JsonNode> field : node.properties()) {
       String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
       JsonNode value = field.getValue();
       if (value.isObject()) {
@@ -227,6 +224,7 @@ public final class ExtProcConfigParser {
     int tracestateLimit =
         integer("repair.tracestate-limit", RepairPolicy.MIN_TRACESTATE_LIMIT, MAX_TRACESTATE_LIMIT);
     boolean startTrace = bool("repair.start-trace-when-absent");
+    double newTraceSampling = percent("repair.new-trace-sampling-percent");
 
     boolean markerOn = bool("marker.enabled");
     String marker = markerOn ? headerName("marker.header") : null;
@@ -234,14 +232,19 @@ public final class ExtProcConfigParser {
     int maxStreams = integer("limits.max-concurrent-streams", 1, MAX_STREAMS);
     int maxHeaderBytes = integer("limits.max-header-bytes", MIN_HEADER_BYTES, MAX_HEADER_BYTES);
     int maxHeaders = integer("limits.max-headers", 1, MAX_HEADERS);
+    int problemsBefore = problems.size();
+    Duration firstMessageTimeout = duration("limits.first-message-timeout");
+    if (firstMessageTimeout.isZero() && problems.size() == problemsBefore) {
+      problem("limits.first-message-timeout", "must be longer than 0, e.g. 10s");
+    }
 
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
     RepairPolicy policy = new RepairPolicy(
-        formats, winner, addRequestId, edgeSampling, tracestateLimit, startTrace);
+        formats, winner, addRequestId, edgeSampling, tracestateLimit, startTrace, newTraceSampling);
     return new ExtProcConfig(grpcAddress, grpcPort, adminAddress, adminPort, drain, tls, policy,
-        marker, maxStreams, maxHeaderBytes, maxHeaders);
+        marker, maxStreams, maxHeaderBytes, maxHeaders, firstMessageTimeout);
   }
 
   private String value(String key) {
@@ -273,6 +276,23 @@ public final class ExtProcConfigParser {
     }
     problem(key, "must be an integer between " + min + " and " + max);
     return min;
+  }
+
+  private double percent(String key) {
+    String value = value(key);
+    boolean plainNumber = !value.isEmpty() && value.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
+    if (plainNumber) {
+      try {
+        double parsed = Double.parseDouble(value);
+        if (parsed >= 0 && parsed <= 100) {
+          return parsed;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    problem(key, "must be a number between 0 and 100");
+    return RepairPolicy.DEFAULT_NEW_TRACE_SAMPLING_PERCENT;
   }
 
   private boolean bool(String key) {
