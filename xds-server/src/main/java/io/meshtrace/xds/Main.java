@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -78,7 +79,7 @@ public final class Main {
     config.warnings().forEach(w -> err.println("warning: " + w));
     out.println(file + ": ok, propagation " + config.propagation().configName() + ", "
         + results.size() + " node groups");
-    results.forEach((g, r) -> out.println("  " + g + " " + r.versions()));
+    results.forEach((g, r) -> out.println("  " + g + " " + new TreeMap<>(r.versions())));
     return 0;
   }
 
