@@ -36,6 +36,8 @@ public final class ConfigStore {
   public static final Set<String> TRACING_KEYS = Set.of("meshVersion", "propagation",
       "defaultProviders", "extensionProviders", "tracing");
 
+  private static final long SETTLE_MILLIS = 100;
+
   private final Path file;
   private final ControlPlane plane;
   private final Metrics metrics;
@@ -138,6 +140,20 @@ public final class ConfigStore {
     }
     String hash = hash(bytes);
     if (hash.equals(seenHash)) {
+      return new Outcome(false, false, List.of());
+    }
+    // Editors and scripts often truncate and rewrite in place: a half-written file can be
+    // valid YAML. Take the content only once it reads the same twice, SETTLE apart.
+    try {
+      Thread.sleep(SETTLE_MILLIS);
+      byte[] again = Files.readAllBytes(file);
+      if (!hash(again).equals(hash)) {
+        return new Outcome(false, false, List.of());
+      }
+    } catch (IOException e) {
+      return new Outcome(false, false, List.of());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return new Outcome(false, false, List.of());
     }
     seenHash = hash;

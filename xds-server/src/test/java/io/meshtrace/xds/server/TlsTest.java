@@ -15,6 +15,7 @@ import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,10 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsTest {
 
   @TempDir
+  static Path keys;
+
+  @TempDir
   Path dir;
 
-  @BeforeEach
-  void keys() throws Exception {
+  @BeforeAll
+  static void keys() throws Exception {
     for (String who : List.of("server", "client")) {
       keytool("-genkeypair", "-alias", who, "-keyalg", "EC", "-groupname", "secp256r1",
           "-dname", "CN=" + who, "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
@@ -37,11 +41,18 @@ class TlsTest {
     }
   }
 
-  private void keytool(String... args) throws Exception {
+  @BeforeEach
+  void copyKeys() throws Exception {
+    for (String f : List.of("server.p12", "server.pem", "client.p12", "client.pem")) {
+      Files.copy(keys.resolve(f), dir.resolve(f));
+    }
+  }
+
+  private static void keytool(String... args) throws Exception {
     String bin = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
     List<String> cmd = new java.util.ArrayList<>(List.of(bin));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+    Process p = new ProcessBuilder(cmd).directory(keys.toFile()).redirectErrorStream(true)
         .start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
