@@ -540,9 +540,7 @@ public final class ConfigParser {
       return null;
     }
     Map<String, CustomTag> out = new LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       String tag = e.getKey();
       String tp = path + "." + tag;
       if (hasControl(tag) || tag.isBlank()) {
@@ -784,9 +782,7 @@ public final class ConfigParser {
         if (!pn.isObject()) {
           error(p + ".ports", pn.toString(), "must be a mapping of port name to port number");
         } else {
-          Iterator<Map.Entry<String, JsonNode>> it = pn.fields();
-          while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+          for (Map.Entry<String, JsonNode> e : pn.properties()) {
             String pp = p + ".ports." + e.getKey();
             if (!portNames.contains(e.getKey())) {
               error(pp, e.getValue().asText(), "unknown port name; defined: "

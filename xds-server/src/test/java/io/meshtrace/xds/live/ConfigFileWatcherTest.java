@@ -37,7 +37,8 @@ class ConfigFileWatcherTest {
     ControlPlane plane = new ControlPlane(new ProxyRegistry(metrics), metrics);
     ConfigStore store = ConfigStore.open(file, plane, metrics);
     String before = plane.versions("sidecar/productpage").get("listeners");
-    try (ConfigFileWatcher w = ConfigFileWatcher.start(store, Duration.ofMillis(100))) {
+    try (ConfigFileWatcher watcher = ConfigFileWatcher.start(store, Duration.ofMillis(100))) {
+      assertThat(watcher).isNotNull();
       Path v2 = Files.createDirectory(dir.resolve("..2026_11_21_06_05_00.2"));
       Files.writeString(v2.resolve("mesh.yaml"), TestServer.withServer(TestMesh.base())
           .replace("randomSamplingPercentage: 10", "randomSamplingPercentage: 15"));
