@@ -202,7 +202,19 @@ public final class ConfigParser {
       error("tracing", "(no provider)",
           "name a provider in defaultProviders.tracing or tracing[].providers");
     }
-    checkPropagation(providers, propagation, explicit);
+    Set<String> used = new HashSet<>(defaultProviders);
+    tracing.forEach(r -> {
+      if (r.provider() != null) {
+        used.add(r.provider());
+      }
+    });
+    List<Provider> inUse = new ArrayList<>();
+    providers.forEach(p -> {
+      if (used.contains(p.name())) {
+        inUse.add(p);
+      }
+    });
+    checkPropagation(inUse, propagation, explicit);
 
     MeshConfig.Sidecar sidecar = sidecar(o.get("sidecar"));
     MeshConfig.Server server = server(o.get("server"));
@@ -213,7 +225,8 @@ public final class ConfigParser {
 
   /**
    * Envoy v1.34's Zipkin tracer reads and writes only B3, its OpenTelemetry tracer only W3C
-   * traceparent: a provider that cannot carry the mesh's format breaks every trace at the proxy.
+   * traceparent: a provider in use that cannot carry the mesh's format breaks every trace at the
+   * proxy. Providers that no rule uses are not checked.
    */
   private void checkPropagation(List<Provider> providers, MeshPropagation.Format propagation,
       boolean explicit) {
