@@ -126,6 +126,10 @@ public final class Main {
       err.println((config == null ? "bundled config" : config.toString()) + ": invalid");
       e.errors().forEach(x -> err.println("  " + x));
       return 1;
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      // Unreadable file or key material, port in use: say which, without a stack trace.
+      err.println("xds-server cannot start: " + e);
+      return 1;
     }
     out.println(app.listeningLine());
     out.flush();

@@ -57,6 +57,17 @@ class MainTest {
   }
 
   @Test
+  void serve_missingFileOrBadConfig_exit1() throws Exception {
+    assertThat(run("serve", "--config", dir.resolve("none.yaml").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("cannot start").contains("none.yaml");
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, TestMesh.base().replace("number: 9080", "number: 99999"));
+    assertThat(run("serve", "--config", bad.toString(), "--port", "0", "--admin-port", "0"))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("services[0].ports[0].number=99999");
+  }
+
+  @Test
   void usage_unknownCommand_exit2() throws Exception {
     assertThat(run("frobnicate")).isEqualTo(2);
     assertThat(run("serve", "--port", "x")).isEqualTo(2);
