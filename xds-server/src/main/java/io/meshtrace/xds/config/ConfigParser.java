@@ -1100,7 +1100,10 @@ public final class ConfigParser {
     return d;
   }
 
-  /** Parses Istio-style durations: {@code 250ms}, {@code 5s}, {@code 1.5s}, {@code 2m}, {@code 1h}. */
+  /**
+   * Parses Istio-style durations: {@code 250ms}, {@code 5s}, {@code 1.5s}, {@code 2m},
+   * {@code 1h}.
+   */
   static Duration parseDuration(String s) {
     String t = s.trim();
     String unit;

@@ -324,7 +324,8 @@ class ConfigParserTest {
             tracing:
               - customTags:
                   policy: {metadata: {kind: route, key: envoy.filters.http.rbac}}
-            """, svc), "tracing[0].customTags.policy.metadata: metadata.metadata_key.path=(0 items)",
+            """, svc),
+            "tracing[0].customTags.policy.metadata: metadata.metadata_key.path=(0 items)",
             "at least 1 items"),
         Arguments.of("custom tag metadata without key (Envoy rule)", yaml(PROVIDERS, """
             defaultProviders: {tracing: [otel]}
