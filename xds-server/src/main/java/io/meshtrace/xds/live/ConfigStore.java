@@ -168,11 +168,16 @@ public final class ConfigStore {
       if (!p.errors().isEmpty()) {
         throw new ConfigException(p.errors());
       }
+      MeshConfig previous = plane.config();
       plane.commit(p);
       document = tree;
       appliedHash = hash;
       lastErrors = List.of();
       metrics.increment("meshtrace_xds_config_reloads_total", Metrics.label("result", "applied"));
+      if (previous != null && !previous.server().equals(config.server())) {
+        LOG.warn("config {}: the server section (ports, TLS, token) changed; it takes effect"
+            + " at the next start", file);
+      }
       LOG.info("config {} applied (content {})", file, hash.substring(0, 12));
       config.warnings().forEach(w -> LOG.warn("config: {}", w));
       return new Outcome(true, true, List.of());
