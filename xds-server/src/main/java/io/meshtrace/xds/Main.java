@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -78,7 +79,7 @@ public final class Main {
     config.warnings().forEach(w -> err.println("warning: " + w));
     out.println(file + ": ok, propagation " + config.propagation().configName() + ", "
         + results.size() + " node groups");
-    results.forEach((g, r) -> out.println("  " + g + " " + r.versions()));
+    results.forEach((g, r) -> out.println("  " + g + " " + new TreeMap<>(r.versions())));
     return 0;
   }
 
@@ -124,6 +125,10 @@ public final class Main {
     } catch (ConfigException e) {
       err.println((config == null ? "bundled config" : config.toString()) + ": invalid");
       e.errors().forEach(x -> err.println("  " + x));
+      return 1;
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      // Unreadable file or key material, port in use: say which, without a stack trace.
+      err.println("xds-server cannot start: " + e);
       return 1;
     }
     out.println(app.listeningLine());

@@ -86,11 +86,7 @@ public final class XdsApplication implements AutoCloseable {
       if (admin != null) {
         admin.close();
       }
-      try {
-        ads.close();
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-      }
+      ads.close();
       throw e;
     }
   }
@@ -137,10 +133,6 @@ public final class XdsApplication implements AutoCloseable {
       watcher.close();
     }
     admin.close();
-    try {
-      ads.close();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ads.close();
   }
 }

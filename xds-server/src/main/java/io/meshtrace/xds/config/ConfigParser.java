@@ -202,7 +202,19 @@ public final class ConfigParser {
       error("tracing", "(no provider)",
           "name a provider in defaultProviders.tracing or tracing[].providers");
     }
-    checkPropagation(providers, propagation, explicit);
+    Set<String> used = new HashSet<>(defaultProviders);
+    tracing.forEach(r -> {
+      if (r.provider() != null) {
+        used.add(r.provider());
+      }
+    });
+    List<Provider> inUse = new ArrayList<>();
+    providers.forEach(p -> {
+      if (used.contains(p.name())) {
+        inUse.add(p);
+      }
+    });
+    checkPropagation(inUse, propagation, explicit);
 
     MeshConfig.Sidecar sidecar = sidecar(o.get("sidecar"));
     MeshConfig.Server server = server(o.get("server"));
@@ -213,7 +225,8 @@ public final class ConfigParser {
 
   /**
    * Envoy v1.34's Zipkin tracer reads and writes only B3, its OpenTelemetry tracer only W3C
-   * traceparent: a provider that cannot carry the mesh's format breaks every trace at the proxy.
+   * traceparent: a provider in use that cannot carry the mesh's format breaks every trace at the
+   * proxy. Providers that no rule uses are not checked.
    */
   private void checkPropagation(List<Provider> providers, MeshPropagation.Format propagation,
       boolean explicit) {
@@ -540,9 +553,7 @@ public final class ConfigParser {
       return null;
     }
     Map<String, CustomTag> out = new LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       String tag = e.getKey();
       String tp = path + "." + tag;
       if (hasControl(tag) || tag.isBlank()) {
@@ -784,9 +795,7 @@ public final class ConfigParser {
         if (!pn.isObject()) {
           error(p + ".ports", pn.toString(), "must be a mapping of port name to port number");
         } else {
-          Iterator<Map.Entry<String, JsonNode>> it = pn.fields();
-          while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+          for (Map.Entry<String, JsonNode> e : pn.properties()) {
             String pp = p + ".ports." + e.getKey();
             if (!portNames.contains(e.getKey())) {
               error(pp, e.getValue().asText(), "unknown port name; defined: "
@@ -1091,7 +1100,10 @@ public final class ConfigParser {
     return d;
   }
 
-  /** Parses Istio-style durations: {@code 250ms}, {@code 5s}, {@code 1.5s}, {@code 2m}, {@code 1h}. */
+  /**
+   * Parses Istio-style durations: {@code 250ms}, {@code 5s}, {@code 1.5s}, {@code 2m},
+   * {@code 1h}.
+   */
   static Duration parseDuration(String s) {
     String t = s.trim();
     String unit;

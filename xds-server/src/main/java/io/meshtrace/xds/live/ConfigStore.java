@@ -36,6 +36,8 @@ public final class ConfigStore {
   public static final Set<String> TRACING_KEYS = Set.of("meshVersion", "propagation",
       "defaultProviders", "extensionProviders", "tracing");
 
+  private static final long SETTLE_MILLIS = 100;
+
   private final Path file;
   private final ControlPlane plane;
   private final Metrics metrics;
@@ -140,6 +142,20 @@ public final class ConfigStore {
     if (hash.equals(seenHash)) {
       return new Outcome(false, false, List.of());
     }
+    // Editors and scripts often truncate and rewrite in place: a half-written file can be
+    // valid YAML. Take the content only once it reads the same twice, SETTLE apart.
+    try {
+      Thread.sleep(SETTLE_MILLIS);
+      byte[] again = Files.readAllBytes(file);
+      if (!hash(again).equals(hash)) {
+        return new Outcome(false, false, List.of());
+      }
+    } catch (IOException e) {
+      return new Outcome(false, false, List.of());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Outcome(false, false, List.of());
+    }
     seenHash = hash;
     if (hash.equals(appliedHash)) {
       lastErrors = List.of();
@@ -152,11 +168,16 @@ public final class ConfigStore {
       if (!p.errors().isEmpty()) {
         throw new ConfigException(p.errors());
       }
+      MeshConfig previous = plane.config();
       plane.commit(p);
       document = tree;
       appliedHash = hash;
       lastErrors = List.of();
       metrics.increment("meshtrace_xds_config_reloads_total", Metrics.label("result", "applied"));
+      if (previous != null && !previous.server().equals(config.server())) {
+        LOG.warn("config {}: the server section (ports, TLS, token) changed; it takes effect"
+            + " at the next start", file);
+      }
       LOG.info("config {} applied (content {})", file, hash.substring(0, 12));
       config.warnings().forEach(w -> LOG.warn("config: {}", w));
       return new Outcome(true, true, List.of());

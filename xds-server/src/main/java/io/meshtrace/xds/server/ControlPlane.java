@@ -122,7 +122,10 @@ public final class ControlPlane {
     return results;
   }
 
-  /** Gives a group that appeared after the last apply (a node of an unknown service) its snapshot. */
+  /**
+   * Gives a group that appeared after the last apply (a node of a service not in the config)
+   * its snapshot.
+   */
   synchronized void ensureGroup(String group) {
     if (config == null || results.containsKey(group)) {
       return;

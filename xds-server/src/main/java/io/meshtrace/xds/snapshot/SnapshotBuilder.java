@@ -172,7 +172,8 @@ final class SnapshotBuilder {
         Port port = d.ports().get(i);
         String cluster = outboundCluster(d, port);
         edsCluster(d, port, cluster, true);
-        List<String> names = new ArrayList<>();
+        // A set: Envoy rejects a virtual host that lists one domain twice (hosts: [name]).
+        Set<String> names = new LinkedHashSet<>();
         names.add(d.name() + ":" + port.number());
         d.hosts().forEach(h -> names.add(h + ":" + port.number()));
         if (i == 0) {
@@ -260,10 +261,14 @@ final class SnapshotBuilder {
         Port port = d.ports().get(i);
         String cluster = outboundCluster(d, port);
         edsCluster(d, port, cluster, false);
-        List<String> names = new ArrayList<>();
+        // grpc-xds asks for the listener named by the target's authority:
+        // xds:///reviews, xds:///reviews:9080, xds:///reviews.default.svc.cluster.local, ...
+        Set<String> names = new LinkedHashSet<>();
         names.add(d.name() + ":" + port.number());
+        d.hosts().forEach(h -> names.add(h + ":" + port.number()));
         if (i == 0) {
           names.add(d.name());
+          names.addAll(d.hosts());
         }
         for (String name : names) {
           HttpConnectionManager hcm = hcm("grpc", t)

@@ -64,6 +64,18 @@ class ConfigParserTest {
   }
 
   @Test
+  void parse_explicitB3_onlyProvidersInUseChecked() throws Exception {
+    MeshConfig c = ConfigParser.parse("propagation: b3\n" + yaml(PROVIDERS + """
+          - name: zipkin
+            zipkin: {service: zipkin, port: 9411}
+        """, """
+        defaultProviders: {tracing: [zipkin]}
+        """, SERVICES), null);
+    assertThat(c.propagation()).isEqualTo(MeshPropagation.Format.B3);
+    assertThat(c.warnings()).isEmpty();
+  }
+
+  @Test
   void parse_samplingFractions_kept() throws Exception {
     MeshConfig c = ConfigParser.parse(yaml(PROVIDERS, """
         defaultProviders: {tracing: [otel]}
@@ -312,7 +324,8 @@ class ConfigParserTest {
             tracing:
               - customTags:
                   policy: {metadata: {kind: route, key: envoy.filters.http.rbac}}
-            """, svc), "tracing[0].customTags.policy.metadata: metadata.metadata_key.path=(0 items)",
+            """, svc),
+            "tracing[0].customTags.policy.metadata: metadata.metadata_key.path=(0 items)",
             "at least 1 items"),
         Arguments.of("custom tag metadata without key (Envoy rule)", yaml(PROVIDERS, """
             defaultProviders: {tracing: [otel]}

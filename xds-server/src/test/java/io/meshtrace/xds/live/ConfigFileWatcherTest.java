@@ -25,6 +25,7 @@ class ConfigFileWatcherTest {
    * new {@code ..data} link over the old one.
    */
   @Test
+  @SuppressWarnings("try") // the watcher works in the background of the try block
   void configMapSymlinkSwap_newContentApplied() throws Exception {
     Path v1 = Files.createDirectory(dir.resolve("..2026_11_21_06_00_00.1"));
     Files.writeString(v1.resolve("mesh.yaml"), TestServer.withServer(TestMesh.base()));
@@ -37,7 +38,7 @@ class ConfigFileWatcherTest {
     ControlPlane plane = new ControlPlane(new ProxyRegistry(metrics), metrics);
     ConfigStore store = ConfigStore.open(file, plane, metrics);
     String before = plane.versions("sidecar/productpage").get("listeners");
-    try (ConfigFileWatcher w = ConfigFileWatcher.start(store, Duration.ofMillis(100))) {
+    try (ConfigFileWatcher watcher = ConfigFileWatcher.start(store, Duration.ofMillis(100))) {
       Path v2 = Files.createDirectory(dir.resolve("..2026_11_21_06_05_00.2"));
       Files.writeString(v2.resolve("mesh.yaml"), TestServer.withServer(TestMesh.base())
           .replace("randomSamplingPercentage: 10", "randomSamplingPercentage: 15"));

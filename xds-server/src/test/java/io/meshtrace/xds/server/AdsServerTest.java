@@ -430,6 +430,28 @@ class AdsServerTest {
       assertThat(listeners(resources(lds)).get("virtualOutbound"))
           .satisfies(l -> assertThat(hcm(l).getTracing().getRandomSampling().getValue())
               .isEqualTo(33.0));
+
+      // The route set that was NACKed is sent again once it changes.
+      Files.writeString(s.file, TestServer.withServer(TestMesh.base()
+          .replace("randomSamplingPercentage: 10", "randomSamplingPercentage: 33")
+          .replace("  - name: reviews\n", "  - name: reviews\n    hosts: [reviews.books.svc]\n")));
+      DeltaDiscoveryResponse again = c.nextDelta(RDS, 5000);
+      assertThat(unpack(again.getResources(0).getResource(), RouteConfiguration.class)
+          .getVirtualHostsList()).flatExtracting(v -> v.getDomainsList())
+          .contains("reviews.books.svc");
+    }
+  }
+
+  @Test
+  void nodeOfUnknownService_getsOutboundOnlySnapshot() throws Exception {
+    try (TestServer s = TestServer.start(dir, TestMesh.base());
+        AdsTestClient c = client(s, sidecar("pay-1", "payments"), false)) {
+      Map<String, List<Any>> res = syncSotw(c);
+      assertThat(listeners(res.get(LDS))).containsOnlyKeys("virtualOutbound");
+      assertThat(hcm(listeners(res.get(LDS)).get("virtualOutbound")).getTracing()
+          .getProvider().getTypedConfig().unpack(OpenTelemetryConfig.class).getServiceName())
+          .isEqualTo("payments");
+      awaitSynced(s, "sidecar/payments", 4);
     }
   }
 
