@@ -28,10 +28,9 @@ public final class BenchServerMain {
     int port;
     switch (args[0]) {
       case "meshtrace": {
-        ExtProcConfig defaults = ExtProcConfigParser.defaults();
-        ExtProcConfig config = new ExtProcConfig("127.0.0.1", 0, "127.0.0.1", 0,
-            defaults.drainTimeout(), null, defaults.repairPolicy(), defaults.markerHeader(),
-            defaults.maxConcurrentStreams(), defaults.maxHeaderBytes(), defaults.maxHeaders());
+        // The bundled defaults, bound to loopback on a free port.
+        ExtProcConfig config = ExtProcConfigParser.fromArgs(
+            "--address", "127.0.0.1", "--port", "0", "--admin-port", "0");
         ExtProcServer server = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
         port = server.port();
         stop = () -> {
