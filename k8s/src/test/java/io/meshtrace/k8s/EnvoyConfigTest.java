@@ -156,7 +156,9 @@ class EnvoyConfigTest {
     Set<String> clusters = b.getStaticResources().getClustersList().stream().map(Cluster::getName).collect(Collectors.toSet());
     Set<String> listeners = b.getStaticResources().getListenersList().stream().map(Listener::getName).collect(Collectors.toSet());
 
-    assertThat(EnvoyReferences.clusterNames(b)).isNotEmpty().allSatisfy(n -> assertThat(clusters).contains(n));
+    assertThat(EnvoyReferences.clusterNames(b))
+        .containsExactlyInAnyOrder("internal_tracing", "ext_proc", "otel-collector", "productpage");
+    assertThat(clusters).containsAll(EnvoyReferences.clusterNames(b));
     assertThat(EnvoyReferences.internalListenerNames(b)).containsExactly("tracing").allSatisfy(n -> assertThat(listeners).contains(n));
     for (Cluster c : b.getStaticResources().getClustersList()) {
       assertThat(c.getLoadAssignment().getClusterName()).as("load_assignment.cluster_name of %s", c.getName()).isEqualTo(c.getName());

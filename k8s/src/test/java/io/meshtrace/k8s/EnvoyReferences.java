@@ -49,8 +49,13 @@ final class EnvoyReferences {
   }
 
   private static void walk(Message m, BiConsumer<FieldDescriptor, Object> onString) {
-    if (m instanceof Any any) {
-      walk(unpack(any), onString);
+    if (m.getDescriptorForType().equals(Any.getDescriptor())) {
+      // Inside a DynamicMessage a nested Any is a DynamicMessage too: re-read it as an Any.
+      try {
+        walk(unpack(m instanceof Any a ? a : Any.parseFrom(m.toByteString())), onString);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
       return;
     }
     for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
