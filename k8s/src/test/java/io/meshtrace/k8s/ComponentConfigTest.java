@@ -71,7 +71,7 @@ class ComponentConfigTest {
     }
     assertThat(xds().path("tracing").get(0).path("customTags").findValues("header"))
         .anySatisfy(h -> assertThat(h.path("name").asText()).isEqualTo(header));
-    JsonNode meshTelemetry = ModuleTree.documents(ModuleTree.file("overlays/istio/telemetry.yaml")).get(0);
+    JsonNode meshTelemetry = ModuleTree.documents(ModuleTree.file("base/istio/telemetry.yaml")).get(0);
     assertThat(meshTelemetry.path("spec").path("tracing").get(0).path("customTags").findValues("header"))
         .anySatisfy(h -> assertThat(h.path("name").asText()).isEqualTo(header));
   }

@@ -21,38 +21,51 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Envoy config inside the Istio EnvoyFilter (k8s/overlays/istio/envoyfilter-ext-proc.yaml):
- * each patch value decoded into the Envoy proto its applyTo names, and the two-stage shape checked.
+ * The Envoy config inside the Istio EnvoyFilters: each patch value decoded into the Envoy proto
+ * its applyTo names; the two-stage shape of overlays/istio and the ext_proc-before-router shape
+ * of overlays/istio-gateway-untraced checked.
  */
 class EnvoyFilterPatchTest {
-  private static final String FILE = "overlays/istio/envoyfilter-ext-proc.yaml";
+  static final String FILE = "overlays/istio/envoyfilter-ext-proc.yaml";
+  static final String UNTRACED_FILE = "overlays/istio-gateway-untraced/envoyfilter-ext-proc.yaml";
 
-  record Patches(List<Cluster> clusters, List<Listener> listeners, List<Filter> networkFilters, JsonNode replaceMatch) {}
+  record Patches(List<Cluster> clusters, List<Listener> listeners, List<Filter> networkFilters,
+      List<HttpFilter> httpFilters, JsonNode filterMatch) {}
 
   static Patches decode(JsonNode envoyFilter) {
     List<Cluster> clusters = new ArrayList<>();
     List<Listener> listeners = new ArrayList<>();
     List<Filter> filters = new ArrayList<>();
-    JsonNode replaceMatch = null;
+    List<HttpFilter> httpFilters = new ArrayList<>();
+    JsonNode filterMatch = null;
     int i = 0;
+    String name = envoyFilter.path("metadata").path("name").asText();
     for (JsonNode p : envoyFilter.path("spec").path("configPatches")) {
-      String where = FILE + " configPatches[" + i++ + "]";
+      String where = "EnvoyFilter " + name + " configPatches[" + i++ + "]";
       JsonNode value = p.path("patch").path("value");
       switch (p.path("applyTo").asText()) {
         case "CLUSTER" -> clusters.add(EnvoyJson.decode(value, Cluster.newBuilder(), where));
         case "LISTENER" -> listeners.add(EnvoyJson.decode(value, Listener.newBuilder(), where));
         case "NETWORK_FILTER" -> {
           filters.add(EnvoyJson.decode(value, Filter.newBuilder(), where));
-          replaceMatch = p.path("match");
+          filterMatch = p.path("match");
+        }
+        case "HTTP_FILTER" -> {
+          httpFilters.add(EnvoyJson.decode(value, HttpFilter.newBuilder(), where));
+          filterMatch = p.path("match");
         }
         default -> throw new AssertionError(where + ": applyTo " + p.path("applyTo") + " is not decoded by this test");
       }
     }
-    return new Patches(clusters, listeners, filters, replaceMatch);
+    return new Patches(clusters, listeners, filters, httpFilters, filterMatch);
   }
 
   static JsonNode envoyFilter() {
-    List<JsonNode> docs = ModuleTree.documents(ModuleTree.file(FILE));
+    return envoyFilter(FILE);
+  }
+
+  static JsonNode envoyFilter(String file) {
+    List<JsonNode> docs = ModuleTree.documents(ModuleTree.file(file));
     assertThat(docs).hasSize(1);
     return docs.get(0);
   }
@@ -65,6 +78,7 @@ class EnvoyFilterPatchTest {
         .containsExactlyInAnyOrder("meshtrace_internal_tracing", "meshtrace_ext_proc", "meshtrace_otel_collector");
     assertThat(p.listeners()).extracting(Listener::getName).containsExactly("meshtrace_tracing_8080");
     assertThat(p.networkFilters()).extracting(Filter::getName).containsExactly("envoy.filters.network.http_connection_manager");
+    assertThat(p.httpFilters()).isEmpty();
   }
 
   @Test
@@ -73,8 +87,8 @@ class EnvoyFilterPatchTest {
     Patches p = decode(ef);
     JsonNode replace = ef.path("spec").path("configPatches").get(4);
     assertThat(replace.path("patch").path("operation").asText()).isEqualTo("REPLACE");
-    assertThat(p.replaceMatch().path("context").asText()).isEqualTo("GATEWAY");
-    assertThat(p.replaceMatch().path("listener").path("portNumber").asInt()).isEqualTo(8080);
+    assertThat(p.filterMatch().path("context").asText()).isEqualTo("GATEWAY");
+    assertThat(p.filterMatch().path("listener").path("portNumber").asInt()).isEqualTo(8080);
 
     HttpConnectionManager edge = EnvoyJson.unpack(p.networkFilters().get(0).getTypedConfig(), HttpConnectionManager.class);
     assertThat(edge.hasTracing()).isFalse();
@@ -104,7 +118,7 @@ class EnvoyFilterPatchTest {
 
   @Test
   void routeNameHttp8080_matchesTheBookinfoGatewayServerPort() {
-    JsonNode gw = ModuleTree.documents(ModuleTree.file("overlays/istio/bookinfo-gateway.yaml")).stream()
+    JsonNode gw = ModuleTree.documents(ModuleTree.file("base/istio/bookinfo-gateway.yaml")).stream()
         .filter(d -> d.path("kind").asText().equals("Gateway")).findFirst().orElseThrow();
     JsonNode port = gw.path("spec").path("servers").get(0).path("port");
 
@@ -150,6 +164,50 @@ class EnvoyFilterPatchTest {
     assertThat(a.toBuilder().clearGrpcService().build()).isEqualTo(b.toBuilder().clearGrpcService().build());
     assertThat(istioEdge.getGenerateRequestId()).isEqualTo(staticEdge.getGenerateRequestId());
     assertThat(istioEdge.getPreserveExternalRequestId()).isEqualTo(staticEdge.getPreserveExternalRequestId());
+  }
+
+  // --- overlays/istio-gateway-untraced: ext_proc in istiod's HCM, which does not trace ----------
+
+  @Test
+  void untracedGateway_insertsExtProcBeforeTheRouterOfTheGatewayHcm() {
+    JsonNode ef = envoyFilter(UNTRACED_FILE);
+    Patches p = decode(ef);
+
+    assertThat(p.clusters()).extracting(Cluster::getName).containsExactly("meshtrace_ext_proc");
+    EnvoyConfigTest.assertHttp2(p.clusters().get(0));
+    assertThat(p.listeners()).isEmpty();
+    assertThat(p.networkFilters()).isEmpty();
+    assertThat(p.httpFilters()).extracting(HttpFilter::getName).containsExactly("envoy.filters.http.ext_proc");
+    EnvoyConfigTest.assertExtProc(EnvoyJson.unpack(p.httpFilters().get(0).getTypedConfig(), ExternalProcessor.class), "meshtrace_ext_proc");
+    assertThat(EnvoyReferences.clusterNames(p.httpFilters().get(0))).containsExactly("meshtrace_ext_proc");
+
+    JsonNode patch = ef.path("spec").path("configPatches").get(1);
+    assertThat(patch.path("patch").path("operation").asText()).isEqualTo("INSERT_BEFORE");
+    assertThat(p.filterMatch().path("context").asText()).isEqualTo("GATEWAY");
+    assertThat(p.filterMatch().path("listener").path("portNumber").asInt()).isEqualTo(8080);
+    JsonNode filter = p.filterMatch().path("listener").path("filterChain").path("filter");
+    assertThat(filter.path("name").asText()).isEqualTo("envoy.filters.network.http_connection_manager");
+    assertThat(filter.path("subFilter").path("name").asText()).isEqualTo("envoy.filters.http.router");
+  }
+
+  @Test
+  void untracedGateway_telemetryTurnsTracingOffOnExactlyThatGateway() {
+    JsonNode ef = envoyFilter(UNTRACED_FILE);
+    JsonNode t = ModuleTree.documents(ModuleTree.file("overlays/istio-gateway-untraced/telemetry-gateway.yaml")).get(0);
+
+    assertThat(t.path("metadata").path("namespace").asText()).isEqualTo(ef.path("metadata").path("namespace").asText());
+    assertThat(t.path("spec").path("selector").path("matchLabels")).isEqualTo(ef.path("spec").path("workloadSelector").path("labels"));
+    assertThat(t.path("spec").path("tracing")).singleElement()
+        .satisfies(tr -> assertThat(tr.path("disableSpanReporting").asBoolean()).isTrue());
+  }
+
+  @Test
+  void untracedGateway_extProcSettings_areTheSameAsInTheStaticGateway() {
+    ExternalProcessor a = EnvoyJson.unpack(decode(envoyFilter(UNTRACED_FILE)).httpFilters().get(0).getTypedConfig(), ExternalProcessor.class);
+    HttpConnectionManager staticEdge = EnvoyConfigTest.hcm(EnvoyConfigTest.listener(EnvoyConfigTest.load("envoy/gateway-static.yaml"), "edge"));
+    ExternalProcessor b = EnvoyJson.unpack(staticEdge.getHttpFilters(0).getTypedConfig(), ExternalProcessor.class);
+
+    assertThat(a.toBuilder().clearGrpcService().build()).isEqualTo(b.toBuilder().clearGrpcService().build());
   }
 
   @Test

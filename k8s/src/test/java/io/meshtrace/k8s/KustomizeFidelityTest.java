@@ -27,7 +27,7 @@ class KustomizeFidelityTest {
   private static final Pattern HASH = Pattern.compile("-[a-z0-9]{10}$");
 
   static Stream<String> overlays() {
-    return Stream.of("standalone", "istio");
+    return Layout.OVERLAYS.stream().map(o -> o.substring("overlays/".length()));
   }
 
   @ParameterizedTest

@@ -7,7 +7,7 @@ import java.util.TreeSet;
 
 /** What each shipped YAML file of k8s/ is, so that every one of them is checked by some test. */
 final class Layout {
-  static final List<String> OVERLAYS = List.of("overlays/standalone", "overlays/istio");
+  static final List<String> OVERLAYS = List.of("overlays/standalone", "overlays/istio", "overlays/istio-gateway-untraced");
 
   static final List<String> ENVOY_CONFIGS =
       List.of("envoy/gateway-bootstrap.yaml", "envoy/sidecar-bootstrap.yaml", "envoy/gateway-static.yaml");

@@ -136,7 +136,7 @@ class ManifestSchemaTest {
 
   @Test
   void telemetry_samplingAbove100_fails() {
-    ObjectNode t = (ObjectNode) ModuleTree.documents(ModuleTree.file("overlays/istio/telemetry.yaml")).get(0).deepCopy();
+    ObjectNode t = (ObjectNode) ModuleTree.documents(ModuleTree.file("base/istio/telemetry.yaml")).get(0).deepCopy();
     assertThat(ManifestSchemas.validate(t)).isEmpty();
     ((ObjectNode) t.path("spec").path("tracing").get(0)).put("randomSamplingPercentage", 140);
 

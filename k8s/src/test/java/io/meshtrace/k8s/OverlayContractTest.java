@@ -12,7 +12,10 @@ import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What each overlay promises: the CLI contracts of xds-server and ext-proc, the gateway wiring,
@@ -23,8 +26,8 @@ class OverlayContractTest {
     return RenderedOverlayTest.build("overlays/standalone");
   }
 
-  static Kustomize.Build istio() {
-    return RenderedOverlayTest.build("overlays/istio");
+  static Stream<String> istioOverlays() {
+    return Layout.OVERLAYS.stream().filter(o -> o.startsWith("overlays/istio"));
   }
 
   static String env(JsonNode container, String name) {
@@ -137,9 +140,10 @@ class OverlayContractTest {
 
   // --- istio -----------------------------------------------------------------------------------
 
-  @Test
-  void istio_deploysExtProcButNeitherXdsServerNorTheMeshtraceGateway() {
-    Kustomize.Build b = istio();
+  @ParameterizedTest
+  @MethodSource("istioOverlays")
+  void istio_deploysExtProcButNeitherXdsServerNorTheMeshtraceGateway(String overlay) {
+    Kustomize.Build b = RenderedOverlayTest.build(overlay);
     assertServeContract(b, "ext-proc", 18080, 18081, "/etc/meshtrace/ext-proc.yaml");
 
     assertThat(b.ofKind("Deployment")).extracting(RenderedOverlayTest::name)
@@ -148,9 +152,10 @@ class OverlayContractTest {
     assertThat(b.ofKind("Telemetry")).isNotEmpty();
   }
 
-  @Test
-  void istio_bookinfoIsInjected_trafficAndMeshtraceAreNot() {
-    Kustomize.Build b = istio();
+  @ParameterizedTest
+  @MethodSource("istioOverlays")
+  void istio_bookinfoIsInjected_trafficAndMeshtraceAreNot(String overlay) {
+    Kustomize.Build b = RenderedOverlayTest.build(overlay);
 
     assertThat(b.get("Namespace", "", "bookinfo").path("metadata").path("labels").path("istio-injection").asText()).isEqualTo("enabled");
     assertThat(b.get("Namespace", "", "meshtrace").path("metadata").path("labels").path("istio-injection").asText()).isEqualTo("disabled");
@@ -160,11 +165,15 @@ class OverlayContractTest {
     assertThat(ServiceAddress.parseUrl(target)).isEqualTo(new ServiceAddress("istio-ingressgateway", "istio-system", 80));
   }
 
-  @Test
-  void istio_envoyFilterAndProviderAddresses_resolveToServicePorts() {
-    Kustomize.Build b = istio();
-    List<ServiceAddress> addresses = dnsClusterAddresses(EnvoyFilterPatchTest.decode(EnvoyFilterPatchTest.envoyFilter()).clusters());
-    assertThat(addresses).hasSize(2);
+  @ParameterizedTest
+  @MethodSource("istioOverlays")
+  void istio_envoyFilterAndProviderAddresses_resolveToServicePorts(String overlay) {
+    Kustomize.Build b = RenderedOverlayTest.build(overlay);
+    List<ServiceAddress> addresses = new ArrayList<>();
+    for (ObjectNode ef : b.ofKind("EnvoyFilter")) {
+      addresses.addAll(dnsClusterAddresses(EnvoyFilterPatchTest.decode(ef).clusters()));
+    }
+    assertThat(addresses).contains(new ServiceAddress("ext-proc", "meshtrace", 18080));
     addresses.forEach(a -> assertResolves(b, a));
 
     JsonNode io = ModuleTree.single(ModuleTree.file("overlays/istio/install/istio-operator.yaml"));
@@ -187,14 +196,15 @@ class OverlayContractTest {
     }
   }
 
-  @Test
-  void istio_telemetryProviders_areDefinedInMeshConfig() {
+  @ParameterizedTest
+  @MethodSource("istioOverlays")
+  void istio_telemetryProviders_areDefinedInMeshConfig(String overlay) {
     JsonNode io = ModuleTree.single(ModuleTree.file("overlays/istio/install/istio-operator.yaml"));
     List<String> defined = new ArrayList<>();
     io.path("spec").path("meshConfig").path("extensionProviders").forEach(p -> defined.add(p.path("name").asText()));
     assertThat(defined).doesNotHaveDuplicates().hasSize(3);
 
-    for (ObjectNode t : istio().ofKind("Telemetry")) {
+    for (ObjectNode t : RenderedOverlayTest.build(overlay).ofKind("Telemetry")) {
       for (JsonNode tr : t.path("spec").path("tracing")) {
         tr.path("providers").forEach(p -> assertThat(defined).contains(p.path("name").asText()));
       }

@@ -26,12 +26,15 @@ class PgvRulesTest {
 
   @Test
   void envoyFilterPatchValues_passEnvoysValidationRules() {
-    EnvoyFilterPatchTest.Patches p = EnvoyFilterPatchTest.decode(EnvoyFilterPatchTest.envoyFilter());
     List<Message> all = new ArrayList<>();
-    all.addAll(p.clusters());
-    all.addAll(p.listeners());
-    all.addAll(p.networkFilters());
-    assertThat(all).hasSize(5);
+    for (String file : List.of(EnvoyFilterPatchTest.FILE, EnvoyFilterPatchTest.UNTRACED_FILE)) {
+      EnvoyFilterPatchTest.Patches p = EnvoyFilterPatchTest.decode(EnvoyFilterPatchTest.envoyFilter(file));
+      all.addAll(p.clusters());
+      all.addAll(p.listeners());
+      all.addAll(p.networkFilters());
+      all.addAll(p.httpFilters());
+    }
+    assertThat(all).hasSize(7);
     for (Message m : all) {
       assertThat(PgvRules.violations(m)).isEmpty();
     }
