@@ -45,7 +45,6 @@ final class EnvoyJson {
       .build();
 
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().usingTypeRegistry(TYPES);
-  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().usingTypeRegistry(TYPES);
 
   private EnvoyJson() {}
 
@@ -69,14 +68,6 @@ final class EnvoyJson {
       return any.unpack(type);
     } catch (InvalidProtocolBufferException e) {
       throw new EnvoyConfigException("typed_config is " + any.getTypeUrl() + ", not " + type.getName(), e);
-    }
-  }
-
-  static String print(Message m) {
-    try {
-      return PRINTER.print(m);
-    } catch (InvalidProtocolBufferException e) {
-      throw new EnvoyConfigException(e.getMessage(), e);
     }
   }
 
