@@ -86,7 +86,7 @@ final class Kustomize {
     if (ns != null) {
       for (ObjectNode o : out) {
         if (!o.path("kind").asText().equals("Namespace")) {
-          ((ObjectNode) o.with("metadata")).put("namespace", ns);
+          o.withObjectProperty("metadata").put("namespace", ns);
         }
       }
     }
@@ -141,8 +141,7 @@ final class Kustomize {
 
   /** Strategic merge as kustomize applies it to these patches: maps merge, lists of named maps merge by name. */
   private static void merge(ObjectNode target, ObjectNode patch, String where) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : patch.properties()) {
       if (e.getKey().startsWith("$")) {
         throw new IllegalArgumentException(where + ": directive " + e.getKey() + " is not rendered by the tests");
       }
