@@ -1,0 +1,148 @@
+package io.meshtrace.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** OTLP exports decoded by real receivers on 127.0.0.1: a grpc-java server and an HTTP server. */
+class OtlpExportersTest {
+
+  private static final String SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService";
+
+  @Test
+  void otlpGrpc_export_decodedByGrpcServerWithAuthHeader() throws Exception {
+    LinkedBlockingQueue<ExportTraceServiceRequest> requests = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<Metadata> metadata = new LinkedBlockingQueue<>();
+    MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
+        MethodDescriptor.<ExportTraceServiceRequest, ExportTraceServiceResponse>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Export"))
+            .setRequestMarshaller(ProtoUtils.marshaller(ExportTraceServiceRequest.getDefaultInstance()))
+            .setResponseMarshaller(ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance()))
+            .build();
+    ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
+        .addMethod(export, ServerCalls.asyncUnaryCall((request, response) -> {
+          requests.add(request);
+          response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+          response.onCompleted();
+        }))
+        .build();
+    ServerInterceptor headers = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
+        metadata.add(md);
+        return next.startCall(call, md);
+      }
+    };
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(ServerInterceptors.intercept(service, headers))
+        .build()
+        .start();
+    try {
+      MeshSettings settings = MeshSettings.of("details").withNamespace("bookinfo")
+          .withExporter(MeshSettings.Exporter.of(ExportProtocol.OTLP_GRPC, "http://127.0.0.1:" + server.getPort())
+              .withHeaders(Map.of("authorization", "Bearer grpc-token")));
+      Exported exported = exportTwoSpans(settings);
+
+      ExportTraceServiceRequest request = requests.poll(10, TimeUnit.SECONDS);
+      assertThat(request).as("an OTLP gRPC export arrived").isNotNull();
+      Metadata md = metadata.poll(1, TimeUnit.SECONDS);
+      assertThat(md.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER)))
+          .isEqualTo("Bearer grpc-token");
+      assertSpans(request, exported, "details.bookinfo");
+    } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void otlpHttp_export_decodedByHttpServerWithAuthHeader() throws Exception {
+    try (CapturingHttpServer receiver = new CapturingHttpServer(200)) {
+      MeshSettings settings = MeshSettings.of("details").withNamespace("bookinfo")
+          .withExporter(MeshSettings.Exporter.of(ExportProtocol.OTLP_HTTP, receiver.url("/v1/traces"))
+              .withHeaders(Map.of("authorization", "Bearer http-token", "x-tenant", "blue")));
+      Exported exported = exportTwoSpans(settings);
+
+      CapturingHttpServer.Captured captured = receiver.take();
+      assertThat(captured.method()).isEqualTo("POST");
+      assertThat(captured.path()).isEqualTo("/v1/traces");
+      assertThat(captured.header("content-type")).isEqualTo("application/x-protobuf");
+      assertThat(captured.header("authorization")).isEqualTo("Bearer http-token");
+      assertThat(captured.header("x-tenant")).isEqualTo("blue");
+      assertSpans(ExportTraceServiceRequest.parseFrom(captured.body()), exported, "details.bookinfo");
+    }
+  }
+
+  record Exported(String traceId, String parentId, String childId) {}
+
+  private static Exported exportTwoSpans(MeshSettings settings) {
+    try (OpenTelemetrySdk sdk = MeshTelemetry.create(settings)) {
+      Tracer tracer = sdk.getTracer("test");
+      Span parent = tracer.spanBuilder("GET /details/0").setSpanKind(SpanKind.SERVER).startSpan();
+      Span child;
+      try (Scope ignored = parent.makeCurrent()) {
+        child = tracer.spanBuilder("SELECT details").startSpan();
+        child.end();
+      } finally {
+        parent.end();
+      }
+      sdk.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS);
+      return new Exported(parent.getSpanContext().getTraceId(), parent.getSpanContext().getSpanId(),
+          child.getSpanContext().getSpanId());
+    }
+  }
+
+  private static void assertSpans(ExportTraceServiceRequest request, Exported exported, String serviceName) {
+    HexFormat hex = HexFormat.of();
+    Map<String, io.opentelemetry.proto.trace.v1.Span> byId = new HashMap<>();
+    List<String> serviceNames = new ArrayList<>();
+    for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
+      for (KeyValue attribute : resourceSpans.getResource().getAttributesList()) {
+        if (attribute.getKey().equals("service.name")) {
+          serviceNames.add(attribute.getValue().getStringValue());
+        }
+      }
+      resourceSpans.getScopeSpansList().forEach(scope -> scope.getSpansList().forEach(
+          span -> byId.put(hex.formatHex(span.getSpanId().toByteArray()), span)));
+    }
+    assertThat(serviceNames).containsExactly(serviceName);
+    assertThat(byId).containsOnlyKeys(exported.parentId(), exported.childId());
+    io.opentelemetry.proto.trace.v1.Span parent = byId.get(exported.parentId());
+    io.opentelemetry.proto.trace.v1.Span child = byId.get(exported.childId());
+    assertThat(parent.getName()).isEqualTo("GET /details/0");
+    assertThat(parent.getKind()).isEqualTo(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER);
+    assertThat(hex.formatHex(parent.getTraceId().toByteArray())).isEqualTo(exported.traceId());
+    assertThat(child.getName()).isEqualTo("SELECT details");
+    assertThat(hex.formatHex(child.getTraceId().toByteArray())).isEqualTo(exported.traceId());
+    assertThat(hex.formatHex(child.getParentSpanId().toByteArray())).isEqualTo(exported.parentId());
+  }
+}
