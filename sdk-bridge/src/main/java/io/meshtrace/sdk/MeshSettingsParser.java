@@ -85,6 +85,10 @@ final class MeshSettingsParser {
         throw new IllegalArgumentException(MeshSettings.SAMPLING + "=" + samplingValue
             + ": must be a number between 0 and 100");
       }
+      if (!(sampling >= 0 && sampling <= 100)) {
+        throw new IllegalArgumentException(
+            MeshSettings.SAMPLING + "=" + samplingValue + ": must be between 0 and 100");
+      }
     }
     return new MeshSettings(name, namespace, qualify, propagation, exporter, sampling);
   }
