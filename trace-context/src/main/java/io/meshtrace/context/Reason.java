@@ -5,35 +5,76 @@ package io.meshtrace.context;
  * a stable kebab-case {@link #code()} used in the {@code x-meshtrace-repair} marker header,
  * metric labels and the {@code explain} output.
  *
- * <p>The list can grow; codes of existing reasons never change.
+ * <p>A request can have several problems; {@link RepairResult#reason()} is the first of them in
+ * the order the constants are declared here, which is their priority: problems that cost the
+ * trace id first (a broken {@code traceparent}, a broken B3 trace id), then the B3 span id
+ * (the case where Envoy's Zipkin tracer starts a new trace), then formats that disagree, then
+ * problems fixed in place (whitespace, flags, sampling values, parent ids), then the edge
+ * sampling policy, {@code tracestate}, a missing context, a missing format, and last a missing
+ * {@code x-request-id}. {@link #NONE} is the reason of {@link Verdict#PASS}.
+ *
+ * <p>The list can grow; codes of existing reasons never change. Do not rely on
+ * {@link #ordinal()} across versions.
  */
 public enum Reason {
-  NONE("none"),
-  NO_CONTEXT("no-context"),
-  DECISION_ONLY("decision-only"),
-  TRACEPARENT_WHITESPACE("traceparent-whitespace"),
-  TRACEPARENT_INVALID("traceparent-invalid"),
+  /** Two or more {@code traceparent} headers: invalid, a new trace is started. */
   TRACEPARENT_REPEATED("traceparent-repeated"),
+  /** {@code traceparent} version {@code ff}, forbidden by W3C. */
   TRACEPARENT_VERSION_FF("traceparent-version-ff"),
-  TRACEPARENT_FUTURE_VERSION("traceparent-future-version"),
-  TRACEPARENT_ZERO_PARENT_ID("traceparent-zero-parent-id"),
-  TRACEPARENT_FLAGS("traceparent-flags"),
-  TRACESTATE_INVALID("tracestate-invalid"),
-  TRACESTATE_TOO_LONG("tracestate-too-long"),
-  TRACESTATE_REPEATED("tracestate-repeated"),
-  TRACESTATE_ORPHAN("tracestate-orphan"),
-  B3_SPAN_ID_MISSING("b3-span-id-missing"),
-  B3_SPAN_ID_INVALID("b3-span-id-invalid"),
-  B3_TRACE_ID_MISSING("b3-trace-id-missing"),
-  B3_TRACE_ID_INVALID("b3-trace-id-invalid"),
-  B3_SAMPLED_INVALID("b3-sampled-invalid"),
-  B3_PARENT_ID_INVALID("b3-parent-id-invalid"),
-  B3_FLAGS_INVALID("b3-flags-invalid"),
+  /** {@code traceparent} does not fit the grammar: upper-case or non-hex, length, zero trace id. */
+  TRACEPARENT_INVALID("traceparent-invalid"),
+  /** {@code b3} is neither {@code {traceid}-{spanid}[-{sampling}[-{parentspanid}]]} nor a decision. */
   B3_SINGLE_INVALID("b3-single-invalid"),
+  /** {@code x-b3-traceid} is not 16 or 32 lower hex, is zero, or is repeated. */
+  B3_TRACE_ID_INVALID("b3-trace-id-invalid"),
+  /** {@code x-b3-spanid} (or {@code x-b3-parentspanid}) without {@code x-b3-traceid}. */
+  B3_TRACE_ID_MISSING("b3-trace-id-missing"),
+  /** {@code x-b3-traceid} without {@code x-b3-spanid}: Envoy's Zipkin tracer would start a new trace. */
+  B3_SPAN_ID_MISSING("b3-span-id-missing"),
+  /** {@code x-b3-spanid} is not 16 lower hex, is zero, or is repeated. */
+  B3_SPAN_ID_INVALID("b3-span-id-invalid"),
+  /** W3C and B3 (or B3 single and multi) carry different ids or decisions. */
   FORMATS_DISAGREE("formats-disagree"),
-  FORMAT_MISSING("format-missing"),
+  /** {@code traceparent} parent id is all zeros; a new span id is written. */
+  TRACEPARENT_ZERO_PARENT_ID("traceparent-zero-parent-id"),
+  /** {@code traceparent} of a later version: the first 55 chars are re-emitted as version 00. */
+  TRACEPARENT_FUTURE_VERSION("traceparent-future-version"),
+  /** Spaces or tabs around a valid {@code traceparent}. */
+  TRACEPARENT_WHITESPACE("traceparent-whitespace"),
+  /** Spaces or tabs around a valid B3 value. */
+  B3_WHITESPACE("b3-whitespace"),
+  /** {@code traceparent} flags other than sampled (bit 0) and random-trace-id (bit 1) set. */
+  TRACEPARENT_FLAGS("traceparent-flags"),
+  /** {@code x-b3-sampled} empty or not {@code 0}/{@code 1}: removed (decision deferred). */
+  B3_SAMPLED_INVALID("b3-sampled-invalid"),
+  /** {@code x-b3-sampled: true/false}: rewritten as {@code 1}/{@code 0}. */
+  B3_SAMPLED_LEGACY("b3-sampled-legacy"),
+  /** {@code x-b3-sampled} sent along with {@code x-b3-flags: 1} (debug implies sampled). */
+  B3_SAMPLED_WITH_DEBUG("b3-sampled-with-debug"),
+  /** {@code x-b3-flags} other than {@code 1}: removed. */
+  B3_FLAGS_INVALID("b3-flags-invalid"),
+  /** {@code x-b3-parentspanid} empty, {@code -}, zero or not 16 lower hex: removed. */
+  B3_PARENT_ID_INVALID("b3-parent-id-invalid"),
+  /** The edge sampling policy ({@code defer}, {@code deny-forced}) changed the decision. */
   SAMPLING_POLICY("sampling-policy"),
-  REQUEST_ID_MISSING("request-id-missing");
+  /** {@code tracestate} breaks the member grammar or has more than 32 members: dropped. */
+  TRACESTATE_INVALID("tracestate-invalid"),
+  /** Several {@code tracestate} headers: joined in order with {@code ,}. */
+  TRACESTATE_REPEATED("tracestate-repeated"),
+  /** {@code tracestate} longer than the policy's limit: truncated by whole members. */
+  TRACESTATE_TOO_LONG("tracestate-too-long"),
+  /** {@code tracestate} without a usable {@code traceparent}: dropped. */
+  TRACESTATE_ORPHAN("tracestate-orphan"),
+  /** B3 sampling decision without ids: kept, and ids added when the policy starts traces. */
+  DECISION_ONLY("decision-only"),
+  /** No trace headers at all: a trace is started (or, by policy, left to Envoy). */
+  NO_CONTEXT("no-context"),
+  /** The context is valid but a configured output format is absent: it is added. */
+  FORMAT_MISSING("format-missing"),
+  /** No {@code x-request-id}: a random UUID v4 is added. */
+  REQUEST_ID_MISSING("request-id-missing"),
+  /** Nothing wrong. */
+  NONE("none");
 
   private final String code;
 
@@ -44,5 +85,20 @@ public enum Reason {
   /** Stable kebab-case code, e.g. {@code b3-span-id-missing}. */
   public String code() {
     return code;
+  }
+
+  /** The reason with the given {@link #code()}, or null. */
+  public static Reason fromCode(String code) {
+    for (Reason reason : values()) {
+      if (reason.code.equals(code)) {
+        return reason;
+      }
+    }
+    return null;
+  }
+
+  /** The one of {@code a} and {@code b} that comes first in priority. */
+  static Reason first(Reason a, Reason b) {
+    return a.ordinal() <= b.ordinal() ? a : b;
   }
 }

@@ -1,5 +1,10 @@
 package io.meshtrace.context;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
 /**
  * A read-only view of one request's headers, as the gateway received them.
  *
@@ -37,5 +42,95 @@ public interface RequestHeaders {
       chars[i] = valueCharAt(index, i);
     }
     return new String(chars);
+  }
+
+  /**
+   * Headers from a map of name to values (in order). Names are lower-cased; a null or empty
+   * value list contributes nothing. Copies the map: meant for tests, tools and SDK code, not
+   * for the gateway's per-request path (implement this interface over the request instead).
+   */
+  static RequestHeaders of(Map<String, List<String>> headers) {
+    List<String> names = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    for (Map.Entry<String, List<String>> entry : headers.entrySet()) {
+      if (entry.getValue() == null) {
+        continue;
+      }
+      for (String value : entry.getValue()) {
+        names.add(entry.getKey().toLowerCase(Locale.ROOT));
+        values.add(value == null ? "" : value);
+      }
+    }
+    return new StringRequestHeaders(names.toArray(new String[0]), values.toArray(new String[0]));
+  }
+
+  /**
+   * Headers from alternating names and values, in order:
+   * {@code ofPairs("x-b3-traceid", "463ac35c9f6413ad", "x-b3-sampled", "1")}. Names are
+   * lower-cased.
+   *
+   * @throws IllegalArgumentException when the count is odd or an element is null
+   */
+  static RequestHeaders ofPairs(String... nameValue) {
+    if (nameValue.length % 2 != 0) {
+      throw new IllegalArgumentException(
+          "nameValue has " + nameValue.length + " elements: must be name, value pairs");
+    }
+    String[] names = new String[nameValue.length / 2];
+    String[] values = new String[names.length];
+    for (int i = 0; i < names.length; i++) {
+      if (nameValue[2 * i] == null || nameValue[2 * i + 1] == null) {
+        throw new IllegalArgumentException("nameValue[" + (nameValue[2 * i] == null ? 2 * i : 2 * i + 1)
+            + "] is null: names and values must be non-null");
+      }
+      names[i] = nameValue[2 * i].toLowerCase(Locale.ROOT);
+      values[i] = nameValue[2 * i + 1];
+    }
+    return new StringRequestHeaders(names, values);
+  }
+}
+
+/** {@link RequestHeaders} over parallel arrays of names and values. */
+final class StringRequestHeaders implements RequestHeaders {
+  private final String[] names;
+  private final String[] values;
+
+  StringRequestHeaders(String[] names, String[] values) {
+    this.names = names;
+    this.values = values;
+  }
+
+  @Override
+  public int size() {
+    return names.length;
+  }
+
+  @Override
+  public CharSequence name(int index) {
+    return names[index];
+  }
+
+  @Override
+  public int valueLength(int index) {
+    return values[index].length();
+  }
+
+  @Override
+  public char valueCharAt(int index, int pos) {
+    return values[index].charAt(pos);
+  }
+
+  @Override
+  public String valueString(int index) {
+    return values[index];
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < names.length; i++) {
+      out.append(names[i]).append(": ").append(values[i]).append('\n');
+    }
+    return out.toString();
   }
 }

@@ -18,6 +18,9 @@ import java.util.Objects;
  */
 public final class TraceContextRepair {
 
+  /** Per-thread scratch state: the pass path must not allocate. */
+  private static final ThreadLocal<RepairRun> RUNS = ThreadLocal.withInitial(RepairRun::new);
+
   private final RepairPolicy policy;
   private final IdGenerator ids;
 
@@ -38,8 +41,14 @@ public final class TraceContextRepair {
     return policy;
   }
 
-  /** Never throws on malformed header values; every header it writes is valid. */
+  /**
+   * Decides pass / repair / regenerate for one request. Never throws on malformed header
+   * values; every header it writes is valid in its format and free of control characters.
+   * Returns the shared {@link RepairResult#PASS} (and allocates nothing) when no change is
+   * needed.
+   */
   public RepairResult repair(RequestHeaders headers) {
-    throw new UnsupportedOperationException("not implemented yet");
+    Objects.requireNonNull(headers, "headers");
+    return RUNS.get().run(headers, policy, ids);
   }
 }

@@ -1,0 +1,56 @@
+package io.meshtrace.context;
+
+/**
+ * The trace context one format carried in a request: 128-bit trace id as two longs, 64-bit
+ * span and parent ids (0 when absent or invalid), the sampling decision, and for W3C the flags.
+ * Mutable and reused per thread so that the pass path allocates nothing.
+ */
+final class ParsedContext {
+  /** The format's headers are not in the request. */
+  static final int ABSENT = 0;
+  /** Present, valid, written exactly as it would be written: nothing to change. */
+  static final int VALID = 1;
+  /** Present and usable, but must be rewritten (whitespace, legacy values, flags, version). */
+  static final int REWRITE = 2;
+  /** Present and unusable. */
+  static final int INVALID = 3;
+
+  int status;
+  /** The trace id is valid (span id may still be missing: B3 multi). */
+  boolean hasTraceId;
+  /** A decision is carried without ids (B3 {@code b3: 1}, lone {@code x-b3-sampled}). */
+  boolean decisionOnly;
+  long traceHigh;
+  long traceLow;
+  /** 16 or 32: the width the trace id arrived in (B3 keeps 16-hex ids at 16). */
+  int traceWidth;
+  long spanId;
+  long parentId;
+  SamplingState sampling;
+  /** W3C flags as kept: bits 0 and 1 only. */
+  int w3cFlags;
+  /** The main problem of this format, or {@link Reason#NONE}. */
+  Reason problem;
+
+  void reset() {
+    status = ABSENT;
+    hasTraceId = false;
+    decisionOnly = false;
+    traceHigh = 0;
+    traceLow = 0;
+    traceWidth = 32;
+    spanId = 0;
+    parentId = 0;
+    sampling = SamplingState.DEFER;
+    w3cFlags = 0;
+    problem = Reason.NONE;
+  }
+
+  void note(Reason reason) {
+    problem = Reason.first(problem, reason);
+  }
+
+  boolean sameTrace(long high, long low) {
+    return hasTraceId && traceHigh == high && traceLow == low;
+  }
+}

@@ -1,0 +1,120 @@
+package io.meshtrace.context;
+
+/**
+ * W3C Trace Context Level 2 {@code traceparent}: parse and write.
+ *
+ * <pre>{@code
+ * traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+ *              |  |                                |                |
+ *              |  trace id, 32 lower hex, not 0    parent id,       flags: bit 0 sampled,
+ *              version                             16 lower hex     bit 1 random trace id
+ * }</pre>
+ *
+ * <p>Version {@code ff} is invalid. A later version is read by its first 55 chars when the
+ * 56th, if any, is {@code -}, and re-emitted as version {@code 00}.
+ */
+final class TraceparentCodec {
+  static final String NAME = "traceparent";
+
+  static final int VERSION_LENGTH = 2;
+  static final int TRACE_ID_OFFSET = VERSION_LENGTH + 1;
+  static final int TRACE_ID_LENGTH = 32;
+  static final int SPAN_ID_OFFSET = TRACE_ID_OFFSET + TRACE_ID_LENGTH + 1;
+  static final int SPAN_ID_LENGTH = 16;
+  static final int FLAGS_OFFSET = SPAN_ID_OFFSET + SPAN_ID_LENGTH + 1;
+  static final int FLAGS_LENGTH = 2;
+  static final int LENGTH = FLAGS_OFFSET + FLAGS_LENGTH;
+
+  static final int FLAG_SAMPLED = 0x01;
+  static final int FLAG_RANDOM_TRACE_ID = 0x02;
+  static final int KNOWN_FLAGS = FLAG_SAMPLED | FLAG_RANDOM_TRACE_ID;
+
+  private TraceparentCodec() {}
+
+  /** Parses entry {@code index} into {@code out} (which the caller has reset). */
+  static void parse(RequestHeaders headers, int index, ParsedContext out) {
+    int start = Whitespace.trimStart(headers, index);
+    int end = Whitespace.trimEnd(headers, index, start);
+    int length = end - start;
+    if (length < LENGTH) {
+      invalid(out, Reason.TRACEPARENT_INVALID);
+      return;
+    }
+    int v0 = HexCodec.digit(headers.valueCharAt(index, start));
+    int v1 = HexCodec.digit(headers.valueCharAt(index, start + 1));
+    if (v0 < 0 || v1 < 0) {
+      invalid(out, Reason.TRACEPARENT_INVALID);
+      return;
+    }
+    int version = (v0 << 4) | v1;
+    if (version == 0xff) {
+      invalid(out, Reason.TRACEPARENT_VERSION_FF);
+      return;
+    }
+    if (version == 0 ? length != LENGTH
+        : length > LENGTH && headers.valueCharAt(index, start + LENGTH) != '-') {
+      invalid(out, Reason.TRACEPARENT_INVALID);
+      return;
+    }
+    if (headers.valueCharAt(index, start + TRACE_ID_OFFSET - 1) != '-'
+        || headers.valueCharAt(index, start + SPAN_ID_OFFSET - 1) != '-'
+        || headers.valueCharAt(index, start + FLAGS_OFFSET - 1) != '-'
+        || !HexCodec.isLowerHex(headers, index, start + TRACE_ID_OFFSET, TRACE_ID_LENGTH)
+        || !HexCodec.isLowerHex(headers, index, start + SPAN_ID_OFFSET, SPAN_ID_LENGTH)
+        || !HexCodec.isLowerHex(headers, index, start + FLAGS_OFFSET, FLAGS_LENGTH)) {
+      invalid(out, Reason.TRACEPARENT_INVALID);
+      return;
+    }
+    long high = HexCodec.decode(headers, index, start + TRACE_ID_OFFSET, 16);
+    long low = HexCodec.decode(headers, index, start + TRACE_ID_OFFSET + 16, 16);
+    if (high == 0 && low == 0) {
+      invalid(out, Reason.TRACEPARENT_INVALID);
+      return;
+    }
+    int flags = (int) HexCodec.decode(headers, index, start + FLAGS_OFFSET, FLAGS_LENGTH);
+    out.hasTraceId = true;
+    out.traceHigh = high;
+    out.traceLow = low;
+    out.traceWidth = 32;
+    out.spanId = HexCodec.decode(headers, index, start + SPAN_ID_OFFSET, SPAN_ID_LENGTH);
+    out.w3cFlags = flags & KNOWN_FLAGS;
+    out.sampling = (flags & FLAG_SAMPLED) != 0 ? SamplingState.ACCEPT : SamplingState.DENY;
+    out.status = ParsedContext.VALID;
+    if (out.spanId == 0) {
+      rewrite(out, Reason.TRACEPARENT_ZERO_PARENT_ID);
+    }
+    if (version != 0) {
+      rewrite(out, Reason.TRACEPARENT_FUTURE_VERSION);
+    }
+    if (length != headers.valueLength(index)) {
+      rewrite(out, Reason.TRACEPARENT_WHITESPACE);
+    }
+    if ((flags & ~KNOWN_FLAGS) != 0) {
+      rewrite(out, Reason.TRACEPARENT_FLAGS);
+    }
+  }
+
+  private static void invalid(ParsedContext out, Reason reason) {
+    out.status = ParsedContext.INVALID;
+    out.note(reason);
+  }
+
+  private static void rewrite(ParsedContext out, Reason reason) {
+    out.status = ParsedContext.REWRITE;
+    out.note(reason);
+  }
+
+  /** {@code 00-{trace}-{span}-{flags}}, 55 chars. */
+  static String write(long traceHigh, long traceLow, long spanId, int flags) {
+    char[] out = new char[LENGTH];
+    out[0] = '0';
+    out[1] = '0';
+    out[TRACE_ID_OFFSET - 1] = '-';
+    HexCodec.encode(traceLow, out, HexCodec.encode(traceHigh, out, TRACE_ID_OFFSET));
+    out[SPAN_ID_OFFSET - 1] = '-';
+    HexCodec.encode(spanId, out, SPAN_ID_OFFSET);
+    out[FLAGS_OFFSET - 1] = '-';
+    HexCodec.encodeByte(flags & KNOWN_FLAGS, out, FLAGS_OFFSET);
+    return new String(out);
+  }
+}

@@ -1,0 +1,147 @@
+package io.meshtrace.context;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.trace.SpanContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Independent checks of what the engine writes: strict validators (regular expressions, kept
+ * apart from the engine's hand-written parsers), agreement across formats, OpenTelemetry
+ * read-back, and idempotence (repairing the output passes).
+ */
+final class WrittenHeaders {
+  private static final Pattern TRACEPARENT =
+      Pattern.compile("00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-0[0-3]");
+  private static final Pattern B3_SINGLE = Pattern.compile(
+      "(?!0{16}-|0{32}-)([0-9a-f]{16}|[0-9a-f]{32})-(?!0{16})[0-9a-f]{16}(-[01d](-(?!0{16})[0-9a-f]{16})?)?|[01d]");
+  private static final Pattern B3_TRACE_ID = Pattern.compile("(?!0{16}$|0{32}$)([0-9a-f]{16}|[0-9a-f]{32})");
+  private static final Pattern B3_ID = Pattern.compile("(?!0{16})[0-9a-f]{16}");
+  private static final Pattern REQUEST_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  private static final Pattern TRACESTATE_MEMBER = Pattern.compile(
+      "([a-z][a-z0-9_\\-*/]{0,255}|[a-z0-9][a-z0-9_\\-*/]{0,240}@[a-z][a-z0-9_\\-*/]{0,13})"
+          + "=[\\x20-\\x2b\\x2d-\\x3c\\x3e-\\x7e]{0,255}[\\x21-\\x2b\\x2d-\\x3c\\x3e-\\x7e]");
+
+  private WrittenHeaders() {}
+
+  /** Validates one written header value in its format. */
+  static void assertValid(String name, String value, int tracestateLimit) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      assertThat(c >= 0x20 && c <= 0x7e).as("printable ASCII in %s: %s", name, value).isTrue();
+    }
+    switch (name) {
+      case "traceparent":
+        assertThat(value).as(name).matches(TRACEPARENT);
+        break;
+      case "b3":
+        assertThat(value).as(name).matches(B3_SINGLE);
+        break;
+      case "x-b3-traceid":
+        assertThat(value).as(name).matches(B3_TRACE_ID);
+        break;
+      case "x-b3-spanid":
+      case "x-b3-parentspanid":
+        assertThat(value).as(name).matches(B3_ID);
+        break;
+      case "x-b3-sampled":
+        assertThat(value).as(name).isIn("0", "1");
+        break;
+      case "x-b3-flags":
+        assertThat(value).as(name).isEqualTo("1");
+        break;
+      case "x-request-id":
+        assertThat(value).as(name).matches(REQUEST_ID);
+        break;
+      case "tracestate":
+        assertThat(value.length()).as("tracestate length").isLessThanOrEqualTo(tracestateLimit);
+        String[] members = value.split(",", -1);
+        assertThat(members.length).as("tracestate members").isBetween(1, 32);
+        for (String member : members) {
+          assertThat(member).as("tracestate member").matches(TRACESTATE_MEMBER);
+        }
+        break;
+      default:
+        throw new AssertionError("engine wrote an unexpected header " + name + ": " + value);
+    }
+  }
+
+  /**
+   * Checks a result against its input: values valid, formats agree with each other and with
+   * the reported ids, OTel reads them back (when {@code withOtel}), and repairing the output
+   * passes.
+   */
+  static HeaderList check(
+      TraceContextRepair engine, HeaderList input, RepairResult result, boolean withOtel) {
+    RepairPolicy policy = engine.policy();
+    for (HeaderMutation mutation : result.mutations()) {
+      assertThat(mutation.name()).isEqualTo(mutation.name().toLowerCase(java.util.Locale.ROOT));
+      if (!mutation.isRemove()) {
+        assertValid(mutation.name(), mutation.value(), policy.tracestateLimit());
+      }
+    }
+    if (result.verdict() == Verdict.PASS) {
+      assertThat(result).isSameAs(RepairResult.PASS);
+    } else {
+      assertThat(result.mutations()).isNotEmpty();
+    }
+    HeaderList output = input.apply(result.mutations());
+    Map<String, String> out = output.toMap();
+    assertThat(output.count("traceparent")).isLessThanOrEqualTo(1);
+    assertThat(output.count("b3")).isLessThanOrEqualTo(1);
+
+    if (result.traceId() != null) {
+      assertThat(result.traceId()).matches("[0-9a-f]{32}");
+      assertThat(result.spanId()).matches("[0-9a-f]{16}");
+      for (PropagationFormat format : policy.outputFormats()) {
+        switch (format) {
+          case W3C:
+            assertThat(out).containsKey("traceparent");
+            break;
+          case B3_SINGLE:
+            assertThat(out).containsKey("b3");
+            break;
+          default:
+            assertThat(out).containsKeys("x-b3-traceid", "x-b3-spanid");
+        }
+      }
+    }
+    if (withOtel) {
+      // Formats carried on agree, as OpenTelemetry's propagators read them.
+      List<String> otelIds = new ArrayList<>();
+      if (out.containsKey("traceparent")) {
+        otelIds.add(describe(OtelReadBack.w3c(out)));
+      }
+      if (out.containsKey("b3") && out.get("b3").length() > 1) {
+        otelIds.add(describe(OtelReadBack.b3Single(out)));
+      }
+      if (out.containsKey("x-b3-traceid")) {
+        otelIds.add(describe(OtelReadBack.b3Multi(out)));
+      }
+      for (String id : otelIds) {
+        assertThat(id).as("OTel read-back of %s", out).doesNotStartWith("invalid");
+      }
+      assertThat(otelIds.stream().distinct().count()).as("formats agree: %s", out)
+          .isLessThanOrEqualTo(1);
+      if (result.traceId() != null) {
+        assertThat(otelIds).as("OTel read-back").allMatch(id -> id.startsWith(
+            result.traceId() + "/" + result.spanId() + "/"));
+      }
+    }
+    RepairResult again = engine.repair(output.view());
+    assertThat(again.verdict()).as("repairing the output of %s -> %s passes: %s", input, out, again)
+        .isEqualTo(Verdict.PASS);
+    return output;
+  }
+
+  static String describe(SpanContext context) {
+    if (!context.isValid()) {
+      return "invalid";
+    }
+    return context.getTraceId() + "/" + context.getSpanId() + "/" + context.isSampled();
+  }
+}
