@@ -17,9 +17,12 @@ import java.util.Set;
  * <ul>
  *   <li><b>missing parent</b>: a span whose {@code parentId} is not in its trace. The caller
  *       passed trace ids of a span nobody reported.</li>
- *   <li><b>new root</b>: a root span that ran inside a span of another trace (its caller:
- *       same {@code x-request-id} tag, or a span that has no child in its own trace and whose
- *       time range contains the root's). The caller dropped the trace headers.</li>
+ *   <li><b>new root</b>: a root span that ran inside a span of another trace: the caller
+ *       dropped the trace headers. Two shapes: a sidecar's outbound CLIENT span of service X
+ *       that is a root while X's inbound SERVER span, in another trace, holds it in time (the
+ *       application X did not forward the headers; Istio's shape), or a SERVER span of Y that
+ *       is a root while a childless span of another service X holds it. The same
+ *       {@code x-request-id} tag, when present, makes the match certain.</li>
  *   <li><b>split</b>: several traces that share one {@code x-request-id}.</li>
  * </ul>
  */
@@ -36,11 +39,11 @@ final class TraceAnalysis {
   /**
    * One break. {@code caller} is the span the request came through, when found.
    */
-  record Finding(Kind kind, ZipkinSpan span, ZipkinSpan caller, String callerService) {
+  record Finding(Kind kind, ZipkinSpan span, ZipkinSpan caller, String callerService, String calleeService) {
 
     /** The hop, e.g. {@code productpage -> reviews}. */
     String hop() {
-      return callerService + " -> " + span.service();
+      return callerService + " -> " + calleeService;
     }
   }
 
@@ -100,6 +103,12 @@ final class TraceAnalysis {
 
     List<Finding> findings = new ArrayList<>();
     for (List<ZipkinSpan> trace : byTrace.values()) {
+      Map<String, ZipkinSpan> firstChild = new HashMap<>();
+      for (ZipkinSpan span : trace) {
+        if (span.parentId() != null) {
+          firstChild.putIfAbsent(span.parentId(), span);
+        }
+      }
       Set<String> ids = idsByTrace.get(trace.get(0).traceId());
       for (ZipkinSpan span : trace) {
         boolean root = span.parentId() == null;
@@ -107,17 +116,21 @@ final class TraceAnalysis {
         if (!root && !orphan) {
           continue;
         }
-        if (root && span.id() != null && hasSharedTwin(trace, span)) {
-          continue;
-        }
         ZipkinSpan caller = findCaller(span, leaves);
         String callerService = caller != null ? caller.service()
-            : span.remoteService() != null ? span.remoteService()
+            : span.callerHint() != null ? span.callerHint()
             : "an unknown caller";
+        String calleeService = span.service();
+        if (isOutgoing(span)) {
+          ZipkinSpan child = firstChild.get(span.id());
+          calleeService = span.remoteService() != null ? span.remoteService()
+              : child != null ? child.service()
+              : "(unknown service)";
+        }
         if (orphan) {
-          findings.add(new Finding(Kind.MISSING_PARENT, span, caller, callerService));
+          findings.add(new Finding(Kind.MISSING_PARENT, span, caller, callerService, calleeService));
         } else if (caller != null) {
-          findings.add(new Finding(Kind.NEW_ROOT, span, caller, callerService));
+          findings.add(new Finding(Kind.NEW_ROOT, span, caller, callerService, calleeService));
         }
       }
     }
@@ -131,20 +144,10 @@ final class TraceAnalysis {
 
     if (service != null) {
       findings.removeIf(f -> !service.equals(f.span().localService())
-          && !service.equals(f.callerService()));
+          && !service.equals(f.callerService()) && !service.equals(f.calleeService()));
       splits.removeIf(s -> s.traceIds().stream().noneMatch(id -> containsService(byTrace.get(id), service)));
     }
     return new Report(byTrace.size(), spanCount, List.copyOf(findings), List.copyOf(splits));
-  }
-
-  /** Envoy's B3 "shared" spans: client and server halves report the same id. */
-  private static boolean hasSharedTwin(List<ZipkinSpan> trace, ZipkinSpan span) {
-    for (ZipkinSpan other : trace) {
-      if (other != span && span.id().equals(other.id()) && other.parentId() != null) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static boolean containsService(List<ZipkinSpan> trace, String service) {
@@ -159,18 +162,35 @@ final class TraceAnalysis {
     return false;
   }
 
+  static boolean isOutgoing(ZipkinSpan span) {
+    return "CLIENT".equals(span.kind()) || "PRODUCER".equals(span.kind());
+  }
+
+  static boolean isIncoming(ZipkinSpan span) {
+    return "SERVER".equals(span.kind()) || "CONSUMER".equals(span.kind());
+  }
+
   /**
-   * The span of another trace the request came through: same x-request-id first, then a
-   * childless span of another service whose time range holds this one, CLIENT spans aimed at
-   * this service first, the tightest range winning.
+   * The span of another trace the request came through, or null: a childless span whose time
+   * range holds this one's, of the same service (its inbound span) when this one is outgoing,
+   * of another service when this one is incoming, or of any service with the same
+   * x-request-id. The same x-request-id counts most, then the same service, then a CLIENT
+   * span aimed at this service; the tightest range breaks ties.
    */
   static ZipkinSpan findCaller(ZipkinSpan span, List<ZipkinSpan> leaves) {
     String requestId = span.requestId();
     ZipkinSpan best = null;
     int bestScore = -1;
     for (ZipkinSpan candidate : leaves) {
-      if (candidate.traceId().equals(span.traceId())
-          || Objects.equals(candidate.localService(), span.localService())) {
+      if (candidate.traceId().equals(span.traceId())) {
+        continue;
+      }
+      boolean sameService = Objects.equals(candidate.localService(), span.localService());
+      boolean sameRequest = requestId != null && requestId.equals(candidate.requestId());
+      // An outgoing root continues its own service's inbound request; an incoming root is
+      // called by another service. Anything else needs the x-request-id to tie it.
+      boolean plausible = isOutgoing(span) ? sameService && isIncoming(candidate) : !sameService;
+      if (!plausible && !sameRequest) {
         continue;
       }
       boolean contains = span.timestamp() > 0 && candidate.timestamp() > 0
@@ -180,7 +200,10 @@ final class TraceAnalysis {
         continue;
       }
       int score = 0;
-      if (requestId != null && requestId.equals(candidate.requestId())) {
+      if (sameRequest) {
+        score += 8;
+      }
+      if (sameService) {
         score += 4;
       }
       if ("CLIENT".equals(candidate.kind())) {

@@ -25,6 +25,28 @@ record ZipkinSpan(
     "guid:x-request-id", "x-request-id", "http.request.header.x-request-id", "request_id"
   };
 
+  /** Tags that name or locate the caller of a server span, best first. */
+  private static final String[] CALLER_TAGS = {
+    "downstream_cluster", "client.address", "net.peer.ip", "peer.address", "net.sock.peer.addr"
+  };
+
+  /**
+   * Who sent this span's request, as far as the span itself says: its remote endpoint's
+   * service name, else Envoy's {@code downstream_cluster} tag, else the client address.
+   */
+  String callerHint() {
+    if (remoteService != null && !"CLIENT".equals(kind) && !"PRODUCER".equals(kind)) {
+      return remoteService;
+    }
+    for (String key : CALLER_TAGS) {
+      String value = tags.get(key);
+      if (value != null && !value.isBlank() && !"-".equals(value)) {
+        return value;
+      }
+    }
+    return null;
+  }
+
   long end() {
     return timestamp + duration;
   }

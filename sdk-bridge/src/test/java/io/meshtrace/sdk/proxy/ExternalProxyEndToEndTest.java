@@ -33,7 +33,7 @@ class ExternalProxyEndToEndTest {
   @Test
   void proxy_upstreamForwardsHeaders_oneTraceParentChildLinked_checkFindsNoBreak() throws Exception {
     try (MeshServiceStandIn reviews = new MeshServiceStandIn("reviews", ZIPKIN.baseUrl(), null, MeshServiceStandIn.Headers.FORWARD);
-        MeshServiceStandIn productpage = new MeshServiceStandIn("productpage", ZIPKIN.baseUrl(), reviews.uri(), MeshServiceStandIn.Headers.FORWARD);
+        MeshServiceStandIn productpage = new MeshServiceStandIn("productpage", ZIPKIN.baseUrl(), reviews.uri(), "reviews", MeshServiceStandIn.Headers.FORWARD);
         ExternalProxy proxy = startProxy("edge-client", productpage.uri())) {
 
       HttpResponse<String> response = send(proxy, "/productpage");
@@ -54,20 +54,24 @@ class ExternalProxyEndToEndTest {
       proxy.flush();
       productpage.flush();
       reviews.flush();
-      JsonNode spans = ZIPKIN.awaitTrace(traceId, 3);
-      Map<String, JsonNode> byService = new HashMap<>();
+      // edge-client CLIENT -> productpage SERVER (inbound sidecar) -> productpage CLIENT
+      // (outbound sidecar, child of what the application forwarded) -> reviews SERVER.
+      JsonNode spans = ZIPKIN.awaitTrace(traceId, 4);
+      Map<String, JsonNode> byServiceAndKind = new HashMap<>();
       for (JsonNode span : spans) {
-        byService.put(span.path("localEndpoint").path("serviceName").asText(), span);
+        byServiceAndKind.put(span.path("localEndpoint").path("serviceName").asText() + " " + span.path("kind").asText(), span);
       }
-      assertThat(byService).containsOnlyKeys("edge-client", "productpage", "reviews");
-      JsonNode edge = byService.get("edge-client");
-      JsonNode page = byService.get("productpage");
-      JsonNode rev = byService.get("reviews");
+      assertThat(byServiceAndKind).containsOnlyKeys(
+          "edge-client CLIENT", "productpage SERVER", "productpage CLIENT", "reviews SERVER");
+      JsonNode edge = byServiceAndKind.get("edge-client CLIENT");
+      JsonNode pageIn = byServiceAndKind.get("productpage SERVER");
+      JsonNode pageOut = byServiceAndKind.get("productpage CLIENT");
+      JsonNode rev = byServiceAndKind.get("reviews SERVER");
       assertThat(edge.has("parentId")).isFalse();
-      assertThat(edge.get("kind").asText()).isEqualTo("CLIENT");
       assertThat(edge.path("tags").path("guid:x-request-id").asText()).isEqualTo(requestId);
-      assertThat(page.get("parentId").asText()).isEqualTo(edge.get("id").asText());
-      assertThat(rev.get("parentId").asText()).isEqualTo(page.get("id").asText());
+      assertThat(pageIn.get("parentId").asText()).isEqualTo(edge.get("id").asText());
+      assertThat(pageOut.get("parentId").asText()).isEqualTo(pageIn.get("id").asText());
+      assertThat(rev.get("parentId").asText()).isEqualTo(pageOut.get("id").asText());
 
       CheckRun check = check("productpage");
       assertThat(check.output).contains("OK: no broken hops found");
@@ -78,18 +82,21 @@ class ExternalProxyEndToEndTest {
   @Test
   void proxy_upstreamDropsHeaders_traceSplits_checkReportsTheHop() throws Exception {
     try (MeshServiceStandIn inventory = new MeshServiceStandIn("inventory", ZIPKIN.baseUrl(), null, MeshServiceStandIn.Headers.FORWARD);
-        MeshServiceStandIn catalog = new MeshServiceStandIn("catalog", ZIPKIN.baseUrl(), inventory.uri(), MeshServiceStandIn.Headers.DROP);
+        MeshServiceStandIn catalog = new MeshServiceStandIn("catalog", ZIPKIN.baseUrl(), inventory.uri(), "inventory", MeshServiceStandIn.Headers.DROP);
         ExternalProxy proxy = startProxy("edge-shop", catalog.uri())) {
 
       HttpResponse<String> response = send(proxy, "/catalog");
       assertThat(response.statusCode()).isEqualTo(200);
       String traceId = response.headers().firstValue(ExternalProxy.TRACE_ID_HEADER).orElseThrow();
-      assertThat(inventory.received.get(0)).doesNotContainKeys("x-b3-traceid", "traceparent", "x-request-id");
+      // catalog's outbound sidecar started a new trace: other ids, no x-request-id.
+      assertThat(inventory.received.get(0)).doesNotContainKey("x-request-id")
+          .containsKey("x-b3-traceid").doesNotContainEntry("x-b3-traceid", traceId);
 
       proxy.flush();
       catalog.flush();
       inventory.flush();
       JsonNode spans = ZIPKIN.awaitTrace(traceId, 2);
+      assertThat(spans.findValuesAsText("kind")).containsExactlyInAnyOrder("CLIENT", "SERVER");
       assertThat(spans.findValuesAsText("serviceName")).contains("edge-shop", "catalog").doesNotContain("inventory");
       awaitService("inventory");
 
@@ -97,8 +104,29 @@ class ExternalProxyEndToEndTest {
       assertThat(check.exit).as(check.output).isEqualTo(1);
       assertThat(check.output).contains(
           "BREAK catalog -> inventory: spans from catalog arrive as new roots: catalog drops the trace headers");
-      assertThat(check.output).contains("inventory span 'get /catalog'", "began a new trace during catalog span");
-      assertThat(check.output).contains("(trace " + traceId);
+      assertThat(check.output).containsPattern(
+          "  catalog span 'get /catalog' \\(trace [0-9a-f]{32}, id [0-9a-f]{16}\\) began a new trace during "
+              + "catalog span 'get /catalog' \\(trace " + traceId + ", id [0-9a-f]{16}\\)");
+    }
+  }
+
+  @Test
+  void proxy_notReportingItsSpans_checkReportsMissingParentAndTheHop() throws Exception {
+    try (MeshServiceStandIn orders = new MeshServiceStandIn("orders", ZIPKIN.baseUrl(), null, MeshServiceStandIn.Headers.FORWARD);
+        ExternalProxy proxy = ExternalProxy.start("--port", "0", "--bind", "127.0.0.1",
+            "--gateway", orders.uri().toString(), "--service", "edge-silent", "--exporter", "none")) {
+      HttpResponse<String> response = send(proxy, "/orders");
+      assertThat(response.statusCode()).isEqualTo(200);
+      String traceId = response.headers().firstValue(ExternalProxy.TRACE_ID_HEADER).orElseThrow();
+      orders.flush();
+      JsonNode span = ZIPKIN.awaitTrace(traceId, 1).get(0);
+
+      CheckRun check = check("orders");
+      assertThat(check.exit).as(check.output).isEqualTo(1);
+      assertThat(check.output).contains("MISSING-PARENT 127.0.0.1 -> orders: spans of orders name a parent span"
+          + " that is not in their trace: 127.0.0.1 forwards trace ids of a span it does not report");
+      assertThat(check.output).contains("orders span 'get /orders' (trace " + traceId + ", id "
+          + span.get("id").asText() + ") has parent " + span.get("parentId").asText() + ", missing from the trace");
     }
   }
 
