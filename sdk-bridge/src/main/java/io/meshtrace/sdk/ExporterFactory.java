@@ -7,6 +7,7 @@ import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.exporter.zipkin.ZipkinSpanExporter;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Map;
+import zipkin2.reporter.BytesMessageSender;
 import zipkin2.reporter.Encoding;
 import zipkin2.reporter.SpanBytesEncoder;
 import zipkin2.reporter.urlconnection.URLConnectionSender;
@@ -38,13 +39,18 @@ final class ExporterFactory {
 
   private static SpanExporter zipkin(
       MeshSettings.Exporter settings, Encoding encoding, SpanBytesEncoder encoder) {
-    int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
-    URLConnectionSender sender = URLConnectionSender.newBuilder()
-        .endpoint(settings.endpoint().toString())
-        .encoding(encoding)
-        .connectTimeout(timeoutMillis)
-        .readTimeout(timeoutMillis)
-        .build();
+    BytesMessageSender sender;
+    if (settings.headers().isEmpty()) {
+      int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
+      sender = URLConnectionSender.newBuilder()
+          .endpoint(settings.endpoint().toString())
+          .encoding(encoding)
+          .connectTimeout(timeoutMillis)
+          .readTimeout(timeoutMillis)
+          .build();
+    } else {
+      sender = new ZipkinHeaderSender(settings.endpoint(), encoding, settings.headers(), settings.timeout());
+    }
     return ZipkinSpanExporter.builder().setSender(sender).setEncoder(encoder).build();
   }
 

@@ -143,7 +143,7 @@ public record MeshSettings(
    *
    * @param protocol wire format and transport
    * @param endpoint full URL of the receiver; for OTLP gRPC {@code http://host:4317}
-   * @param headers sent with every export (OTLP only), e.g. an {@code authorization} token
+   * @param headers sent with every export, e.g. an {@code authorization} token
    * @param timeout per export request
    * @param batchDelay how long finished spans wait before a batch is sent
    */

@@ -110,6 +110,37 @@ class ZipkinExportersTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(value = ExportProtocol.class, names = {"ZIPKIN_JSON", "ZIPKIN_PROTO", "ZIPKIN_V1_JSON"})
+  void zipkin_withHeaders_sendsThemAndRealZipkinStillAccepts(ExportProtocol protocol) throws Exception {
+    String path = protocol == ExportProtocol.ZIPKIN_V1_JSON ? "/api/v1/spans" : "/api/v2/spans";
+    try (CapturingHttpServer receiver = new CapturingHttpServer(202)) {
+      MeshSettings settings = MeshSettings.of("productpage").withExporter(
+          MeshSettings.Exporter.of(protocol, receiver.url(path)).withHeaders(Map.of("authorization", "Bearer zipkin-key")));
+      try (OpenTelemetrySdk sdk = MeshTelemetry.create(settings)) {
+        sdk.getTracer("test").spanBuilder("GET /").startSpan().end();
+        sdk.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS);
+      }
+      CapturingHttpServer.Captured captured = receiver.take();
+      assertThat(captured.path()).isEqualTo(path);
+      assertThat(captured.header("authorization")).isEqualTo("Bearer zipkin-key");
+      assertThat(captured.header("content-type"))
+          .isEqualTo(protocol == ExportProtocol.ZIPKIN_PROTO ? "application/x-protobuf" : "application/json");
+    }
+
+    MeshSettings settings = MeshSettings.of("header-" + protocol.configName()).withExporter(
+        MeshSettings.Exporter.of(protocol, ZIPKIN.baseUrl() + path).withHeaders(Map.of("authorization", "Bearer zipkin-key")));
+    String traceId;
+    try (OpenTelemetrySdk sdk = MeshTelemetry.create(settings)) {
+      Span span = sdk.getTracer("test").spanBuilder("GET /with-header").startSpan();
+      span.end();
+      traceId = span.getSpanContext().getTraceId();
+      assertThat(sdk.getSdkTracerProvider().forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    }
+    assertThat(ZIPKIN.awaitTrace(traceId, 1).get(0).path("localEndpoint").path("serviceName").asText())
+        .isEqualTo("header-" + protocol.configName());
+  }
+
   record Captured(CapturingHttpServer.Captured request, String traceId, String spanId) {}
 
   private static Captured export(ExportProtocol protocol, String endpoint, CapturingHttpServer receiver)

@@ -30,7 +30,7 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
       "  --mesh-version V        choose propagation by mesh version (B3 up to 1.18.0.124)",
       "  --exporter P            zipkin | zipkin-proto | zipkin-v1 | otlp-grpc | otlp-http | none (default zipkin)",
       "  --endpoint URL          span receiver, e.g. http://127.0.0.1:9411/api/v2/spans",
-      "  --exporter-headers H    name=value,... sent with each export (OTLP)",
+      "  --exporter-headers H    name=value,... sent with each export (e.g. an auth token)",
       "  --exporter-delay D      batch delay before spans are sent (default 1s)",
       "  --sampling PCT          percent of requests traced (default 100)");
 
