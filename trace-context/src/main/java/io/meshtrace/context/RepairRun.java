@@ -196,13 +196,15 @@ final class RepairRun {
       }
       sampling = source.sampling;
       if (source == w3c) {
-        // W3C's unset sampled bit means "deny" or "no decision": a B3 header of the same
-        // trace tells which.
-        for (int p = 0; p < 3 && sampling == SamplingState.DENY; p++) {
+        // W3C's one bit is coarser than B3: unset is "deny" or "no decision", set is "accept"
+        // or "debug". A B3 header of the same trace with the same bit tells which.
+        int bit = sampling.w3cSampledBit();
+        for (int p = 0; p < 3; p++) {
           ParsedContext other = format(p, winner);
           if (other != w3c && other.sameTrace(traceHigh, traceLow)
-              && other.sampling.w3cSampledBit() == 0) {
+              && other.sampling.w3cSampledBit() == bit) {
             sampling = other.sampling;
+            break;
           }
         }
       } else {

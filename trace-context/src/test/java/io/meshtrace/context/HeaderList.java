@@ -19,6 +19,11 @@ final class HeaderList {
     return list;
   }
 
+  void add(String name, String value) {
+    names.add(name);
+    values.add(value);
+  }
+
   HeaderList copy() {
     HeaderList copy = new HeaderList();
     copy.names.addAll(names);

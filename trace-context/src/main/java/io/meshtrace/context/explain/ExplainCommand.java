@@ -1,0 +1,212 @@
+package io.meshtrace.context.explain;
+
+import io.meshtrace.context.HeaderMutation;
+import io.meshtrace.context.PropagationFormat;
+import io.meshtrace.context.RepairPolicy;
+import io.meshtrace.context.RepairResult;
+import io.meshtrace.context.RequestHeaders;
+import io.meshtrace.context.TraceContextRepair;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * {@code explain}: answers "why does my trace id change at the gateway?". Reads request
+ * headers as {@code Name: value} lines on standard input ({@code curl -v} output works) and
+ * prints the verdict, the reason, what an Envoy tracer would do with the headers as they are,
+ * the changes, and the trace headers the gateway would send on.
+ *
+ * <pre>{@code
+ * curl -sv -o /dev/null -H 'x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7' http://localhost/ 2>&1 \
+ *   | java -jar trace-context/target/trace-context.jar explain --formats w3c,b3multi
+ * }</pre>
+ *
+ * <p>Exit status: 0 after an explanation, 2 for a bad flag, 1 when standard input cannot be
+ * read.
+ */
+public final class ExplainCommand {
+  private static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate", "b3",
+      "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags",
+      "x-request-id", "x-ot-span-context");
+
+  private ExplainCommand() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.in, System.out, System.err));
+  }
+
+  /**
+   * Runs the command. {@code args} may start with the word {@code explain}; the rest are flags
+   * (see {@code --help}). Returns the exit status.
+   */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    ExplainFlags flags = ExplainFlags.parse(args);
+    if (flags.help) {
+      out.print(ExplainFlags.USAGE);
+      return 0;
+    }
+    if (flags.error != null) {
+      err.println("explain: " + flags.error);
+      err.println("run 'explain --help' for the flags");
+      return 2;
+    }
+    HeaderTranscript transcript;
+    try {
+      transcript = HeaderTranscript.read(in);
+    } catch (IOException e) {
+      err.println("explain: cannot read standard input: " + e.getMessage());
+      return 1;
+    }
+    for (String skipped : transcript.skipped) {
+      err.println("explain: skipped " + skipped);
+    }
+    explain(flags.policy, transcript, out);
+    return 0;
+  }
+
+  private static void explain(RepairPolicy policy, HeaderTranscript transcript, PrintStream out) {
+    TraceContextRepair engine = TraceContextRepair.create(policy);
+    RepairResult result = engine.repair(RequestHeaders.ofPairs(transcript.pairs()));
+
+    out.println("policy:   " + describe(policy));
+    out.println("verdict:  " + result.verdict().name().toLowerCase(Locale.ROOT));
+    out.println("reason:   " + result.reason().code() + " - " + result.reason().description());
+
+    List<String> warnings = EnvoyView.newTraceWarnings(transcript.names, transcript.values);
+    out.println();
+    out.println("as received:");
+    if (warnings.isEmpty()) {
+      out.println("  an Envoy tracer would continue the incoming trace.");
+    }
+    for (String warning : warnings) {
+      out.println("  " + warning);
+    }
+
+    out.println();
+    out.println("changes:");
+    if (result.mutations().isEmpty()) {
+      out.println("  none");
+    }
+    for (HeaderMutation mutation : result.mutations()) {
+      out.println(mutation.isRemove()
+          ? "  remove " + mutation.name()
+          : "  set    " + mutation.name() + ": " + mutation.value());
+    }
+
+    List<String> names = new ArrayList<>(transcript.names);
+    List<String> values = new ArrayList<>(transcript.values);
+    apply(result.mutations(), names, values);
+    out.println();
+    out.println("sent on (trace headers):");
+    boolean any = false;
+    for (int i = 0; i < names.size(); i++) {
+      if (TRACE_HEADERS.contains(names.get(i))) {
+        out.println("  " + names.get(i) + ": " + printable(values.get(i)));
+        any = true;
+      }
+    }
+    if (!any) {
+      out.println("  none");
+    }
+    String[] ids = carriedIds(names, values);
+    out.println();
+    if (ids != null) {
+      out.println("trace id " + ids[0] + ", span id " + ids[1]
+          + ": Envoy continues this trace after the gateway.");
+    } else {
+      out.println("no trace id is sent on: Envoy will start the trace.");
+    }
+  }
+
+  private static String describe(RepairPolicy policy) {
+    StringJoiner formats = new StringJoiner(",");
+    for (PropagationFormat format : PropagationFormat.values()) {
+      if (policy.outputFormats().contains(format)) {
+        formats.add(format.configName());
+      }
+    }
+    return "--formats " + formats + " --winner " + policy.winner().configName()
+        + " --sampling " + policy.edgeSampling().configName()
+        + (policy.addRequestId() ? "" : " --no-request-id")
+        + " --tracestate-limit " + policy.tracestateLimit()
+        + (policy.startTraceWhenAbsent() ? "" : " --no-start-trace");
+  }
+
+  private static void apply(List<HeaderMutation> mutations, List<String> names, List<String> values) {
+    for (HeaderMutation mutation : mutations) {
+      for (int i = names.size() - 1; i >= 0; i--) {
+        if (names.get(i).equals(mutation.name())) {
+          names.remove(i);
+          values.remove(i);
+        }
+      }
+      if (!mutation.isRemove()) {
+        names.add(mutation.name());
+        values.add(mutation.value());
+      }
+    }
+  }
+
+  /** The ids the outgoing headers carry (after repair every format agrees), or null. */
+  private static String[] carriedIds(List<String> names, List<String> values) {
+    String traceId = null;
+    String spanId = null;
+    String b3 = null;
+    for (int i = 0; i < names.size(); i++) {
+      String value = values.get(i);
+      switch (names.get(i)) {
+        case "traceparent":
+          if (value.length() == 55) {
+            return new String[] {value.substring(3, 35), value.substring(36, 52)};
+          }
+          break;
+        case "x-b3-traceid":
+          traceId = value;
+          break;
+        case "x-b3-spanid":
+          spanId = value;
+          break;
+        case "b3":
+          b3 = value;
+          break;
+        default:
+          break;
+      }
+    }
+    if (traceId != null && spanId != null) {
+      return new String[] {pad(traceId), spanId};
+    }
+    if (b3 != null && b3.indexOf('-') > 0) {
+      String[] parts = b3.split("-", -1);
+      return new String[] {pad(parts[0]), parts[1]};
+    }
+    return null;
+  }
+
+  private static String pad(String traceId) {
+    return traceId.length() == 16 ? "0000000000000000" + traceId : traceId;
+  }
+
+  /** Control and non-ASCII chars as escapes, so the terminal shows what arrived. */
+  private static String printable(String value) {
+    StringBuilder out = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\t') {
+        out.append("\\t");
+      } else if (c < 0x20 || c == 0x7f) {
+        out.append(String.format("\\x%02x", (int) c));
+      } else if (c > 0x7e) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+}
