@@ -119,11 +119,16 @@ public final class MeshTelemetry {
     return context.get(MeshPropagator.REQUEST_ID_KEY);
   }
 
+  /** Whether {@code value} can travel as {@code x-request-id}: 1 to 256 printable ASCII chars, no spaces. */
+  public static boolean isValidRequestId(String value) {
+    return MeshPropagator.isRequestId(value);
+  }
+
   /** {@code context} carrying {@code requestId}, injected as {@code x-request-id}. */
   public static Context withRequestId(Context context, String requestId) {
     if (!MeshPropagator.isRequestId(requestId)) {
       throw new IllegalArgumentException(
-          "x-request-id=" + requestId + ": must be 1 to 256 printable ASCII chars");
+          "x-request-id=" + requestId + ": must be 1 to 256 printable ASCII chars without spaces");
     }
     return context.with(MeshPropagator.REQUEST_ID_KEY, requestId);
   }

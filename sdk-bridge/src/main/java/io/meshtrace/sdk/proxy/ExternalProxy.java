@@ -161,7 +161,7 @@ public final class ExternalProxy implements AutoCloseable {
       URI incoming = exchange.getRequestURI();
       URI target = target(incoming);
       String requestId = exchange.getRequestHeaders().getFirst("x-request-id");
-      if (requestId == null || requestId.isBlank() || requestId.length() > 256) {
+      if (!MeshTelemetry.isValidRequestId(requestId)) {
         requestId = UUID.randomUUID().toString();
       }
       Span span = tracer.spanBuilder(method + " " + (incoming.getRawPath() == null ? "/" : incoming.getRawPath()))

@@ -143,6 +143,23 @@ class ExternalProxyEndToEndTest {
   }
 
   @Test
+  void proxy_clientRequestId_keptWhenValid_replacedWhenNot() throws Exception {
+    try (io.meshtrace.sdk.CapturingHttpServer gateway = new io.meshtrace.sdk.CapturingHttpServer(200);
+        ExternalProxy proxy = startProxy("edge-rid", URI.create(gateway.url("/")))) {
+      HttpResponse<String> kept = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/a"))
+          .header("x-request-id", "client-chosen-42").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(kept.statusCode()).isEqualTo(200);
+      assertThat(gateway.take().header("x-request-id")).isEqualTo("client-chosen-42");
+
+      HttpResponse<String> replaced = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/b"))
+          .header("x-request-id", "has spaces in it").build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(replaced.statusCode()).isEqualTo(200);
+      assertThat(gateway.take().header("x-request-id"))
+          .matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    }
+  }
+
+  @Test
   void proxy_gatewayDown_answers502AndReportsErrorSpan() throws Exception {
     int closedPort;
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
@@ -190,6 +207,8 @@ class ExternalProxyEndToEndTest {
     int exit = PropagationCheck.run(
         new String[] {"check-propagation", "--zipkin", ZIPKIN.baseUrl(), "--service", service, "--lookback", "15m"},
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new CheckRun(exit, out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8));
+    CheckRun run = new CheckRun(exit, out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8));
+    System.out.println("check-propagation --service " + service + " -> exit " + exit + "\n" + run.output);
+    return run;
   }
 }
