@@ -32,7 +32,7 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Or through OpenTelemetry's autoconfigure ({@code otel.*} properties, environment, the
- * Java agent): {@code otel.propagators=meshtrace} selects the mesh propagator and
+ * Java instrumentation): {@code otel.propagators=meshtrace} selects the mesh propagator and
  * {@code otel.traces.exporter=meshtrace} the exporter described by {@code meshtrace.*}
  * (see {@link MeshSettings}); {@link #autoConfigured(Map)} does that with defaults.
  */

@@ -24,7 +24,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * HeaderForwarding forwarding = HeaderForwarding.create();
- * // incoming: x-request-id, x-b3-traceid, x-b3-spanid, x-b3-sampled: 1, user-agent, ...
+ * // incoming: x-request-id, x-b3-traceid, x-b3-spanid, x-b3-sampled: 1, accept, ...
  * ForwardedHeaders trace = forwarding.from(exchange.getRequestHeaders());
  * HttpRequest.Builder call = HttpRequest.newBuilder(URI.create("http://reviews:9080/reviews/0"));
  * trace.applyTo(call);   // x-request-id, x-b3-traceid, x-b3-spanid, x-b3-sampled
