@@ -125,8 +125,10 @@ class OtlpExportersTest {
     HexFormat hex = HexFormat.of();
     Map<String, io.opentelemetry.proto.trace.v1.Span> byId = new HashMap<>();
     List<String> serviceNames = new ArrayList<>();
+    Map<String, String> resource = new HashMap<>();
     for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
       for (KeyValue attribute : resourceSpans.getResource().getAttributesList()) {
+        resource.put(attribute.getKey(), attribute.getValue().getStringValue());
         if (attribute.getKey().equals("service.name")) {
           serviceNames.add(attribute.getValue().getStringValue());
         }
@@ -135,6 +137,7 @@ class OtlpExportersTest {
           span -> byId.put(hex.formatHex(span.getSpanId().toByteArray()), span)));
     }
     assertThat(serviceNames).containsExactly(serviceName);
+    assertThat(resource).containsEntry("service.namespace", "bookinfo").containsEntry("k8s.namespace.name", "bookinfo");
     assertThat(byId).containsOnlyKeys(exported.parentId(), exported.childId());
     io.opentelemetry.proto.trace.v1.Span parent = byId.get(exported.parentId());
     io.opentelemetry.proto.trace.v1.Span child = byId.get(exported.childId());

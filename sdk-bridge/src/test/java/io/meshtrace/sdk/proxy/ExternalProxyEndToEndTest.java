@@ -111,6 +111,33 @@ class ExternalProxyEndToEndTest {
   }
 
   @Test
+  void proxy_upstreamForwardsOnlyRequestId_checkReportsBreakAndSplitTiedByRequestId() throws Exception {
+    try (MeshServiceStandIn stock = new MeshServiceStandIn("stock", ZIPKIN.baseUrl(), null, MeshServiceStandIn.Headers.FORWARD);
+        MeshServiceStandIn cart = new MeshServiceStandIn("cart", ZIPKIN.baseUrl(), stock.uri(), "stock", MeshServiceStandIn.Headers.REQUEST_ID_ONLY);
+        ExternalProxy proxy = startProxy("edge-cart", cart.uri())) {
+      HttpResponse<String> response = send(proxy, "/cart");
+      assertThat(response.statusCode()).isEqualTo(200);
+      String traceId = response.headers().firstValue(ExternalProxy.TRACE_ID_HEADER).orElseThrow();
+      String requestId = response.headers().firstValue("x-request-id").orElseThrow();
+      assertThat(stock.received.get(0)).containsEntry("x-request-id", requestId)
+          .doesNotContainEntry("x-b3-traceid", traceId);
+
+      proxy.flush();
+      cart.flush();
+      stock.flush();
+      ZIPKIN.awaitTrace(traceId, 2);
+      awaitService("stock");
+
+      CheckRun check = check("cart");
+      assertThat(check.exit).as(check.output).isEqualTo(1);
+      assertThat(check.output).contains(
+          "BREAK cart -> stock: spans from cart arrive as new roots: cart drops the trace headers (1 span)");
+      assertThat(check.output).containsPattern(
+          "SPLIT x-request-id " + requestId + " is in 2 traces: (" + traceId + ", [0-9a-f]{32}|[0-9a-f]{32}, " + traceId + ")");
+    }
+  }
+
+  @Test
   void proxy_notReportingItsSpans_checkReportsMissingParentAndTheHop() throws Exception {
     try (MeshServiceStandIn orders = new MeshServiceStandIn("orders", ZIPKIN.baseUrl(), null, MeshServiceStandIn.Headers.FORWARD);
         ExternalProxy proxy = ExternalProxy.start("--port", "0", "--bind", "127.0.0.1",

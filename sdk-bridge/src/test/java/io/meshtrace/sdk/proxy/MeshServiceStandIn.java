@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class MeshServiceStandIn implements AutoCloseable {
 
-  enum Headers { FORWARD, DROP }
+  /** What the application does with the trace headers on its outgoing call. */
+  enum Headers { FORWARD, DROP, REQUEST_ID_ONLY }
 
   private final HttpServer server;
   private final OpenTelemetrySdk sdk;
@@ -107,6 +108,10 @@ final class MeshServiceStandIn implements AutoCloseable {
           .setSpanKind(SpanKind.SERVER)
           .setAttribute("client.address", exchange.getRemoteAddress().getAddress().getHostAddress())
           .startSpan();
+      String requestId = exchange.getRequestHeaders().getFirst("x-request-id");
+      if (requestId != null) {
+        sidecar.setAttribute("guid:x-request-id", requestId);
+      }
       int status = 200;
       try {
         if (next != null) {
@@ -123,6 +128,9 @@ final class MeshServiceStandIn implements AutoCloseable {
             ForwardedHeaders headersOut = forwarding.from(appHeaders);
             headersOut.applyTo(call);
             forwarded = headersOut.asMap();
+          } else if (mode == Headers.REQUEST_ID_ONLY && requestId != null) {
+            call.setHeader("x-request-id", requestId);
+            forwarded = Map.of("x-request-id", requestId);
           }
 
           // The outbound sidecar: a CLIENT span continuing what the application sent (a new
@@ -133,6 +141,9 @@ final class MeshServiceStandIn implements AutoCloseable {
               .setSpanKind(SpanKind.CLIENT)
               .setAttribute("peer.service", peer)
               .startSpan();
+          if (forwarded.containsKey("x-request-id")) {
+            outboundSpan.setAttribute("guid:x-request-id", forwarded.get("x-request-id"));
+          }
           try {
             propagator.inject(outbound.with(outboundSpan), call, (builder, k, v) -> builder.setHeader(k, v));
             status = client.send(call.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
