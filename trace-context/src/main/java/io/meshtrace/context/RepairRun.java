@@ -192,7 +192,7 @@ final class RepairRun {
       }
       boolean spanFromInput = spanId != 0;
       if (!spanFromInput) {
-        spanId = ids.nextNonZeroLong();
+        spanId = nextId(ids);
       }
       sampling = source.sampling;
       if (source == w3c) {
@@ -238,10 +238,10 @@ final class RepairRun {
       if (policy.startTraceWhenAbsent()) {
         hasTarget = true;
         newTrace = true;
-        traceHigh = ids.nextNonZeroLong();
-        traceLow = ids.nextNonZeroLong();
+        traceHigh = nextId(ids);
+        traceLow = nextId(ids);
         traceWidth = 32;
-        spanId = ids.nextNonZeroLong();
+        spanId = nextId(ids);
         randomFlag = TraceparentCodec.FLAG_RANDOM_TRACE_ID;
       }
     }
@@ -518,6 +518,12 @@ final class RepairRun {
       note(policyChanged ? Reason.SAMPLING_POLICY
           : multi.status == ParsedContext.ABSENT ? Reason.FORMAT_MISSING : Reason.FORMATS_DISAGREE);
     }
+  }
+
+  /** Guards the written headers against a generator that breaks its never-zero contract. */
+  private static long nextId(IdGenerator ids) {
+    long id = ids.nextNonZeroLong();
+    return id != 0 ? id : IdGenerator.random().nextNonZeroLong();
   }
 
   private void note(Reason found) {

@@ -10,6 +10,7 @@ final class RequestIdWriter {
   private RequestIdWriter() {}
 
   static String uuidV4(IdGenerator ids) {
+    // Zero bits from a faulty generator still give a valid UUID: version and variant are set.
     long high = (ids.nextNonZeroLong() & ~0xf000L) | 0x4000L;
     long low = (ids.nextNonZeroLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
     char[] out = new char[36];

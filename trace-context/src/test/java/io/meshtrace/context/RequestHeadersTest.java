@@ -104,6 +104,15 @@ class RequestHeadersTest {
   }
 
   @Test
+  void repair_generatorReturningZero_stillWritesNonZeroIds() {
+    TraceContextRepair engine = TraceContextRepair.create(RepairPolicy.defaults(), () -> 0L);
+    HeaderList input = HeaderList.of(":path", "/");
+    RepairResult result = engine.repair(input.view());
+    assertThat(result.verdict()).isEqualTo(Verdict.REGENERATE);
+    WrittenHeaders.check(engine, input, result, true);
+  }
+
+  @Test
   void idGenerator_random_neverZeroAndVaries() {
     IdGenerator ids = IdGenerator.random();
     long first = ids.nextNonZeroLong();
