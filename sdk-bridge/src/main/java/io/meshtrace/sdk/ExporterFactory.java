@@ -37,6 +37,9 @@ final class ExporterFactory {
     }
   }
 
+  // OpenTelemetry deprecated its Zipkin exporter (1.63.0 is its last release) in favour of
+  // collector-side translation; meshes whose backend only takes Zipkin still need it.
+  @SuppressWarnings("deprecation")
   private static SpanExporter zipkin(
       MeshSettings.Exporter settings, Encoding encoding, SpanBytesEncoder encoder) {
     BytesMessageSender sender;

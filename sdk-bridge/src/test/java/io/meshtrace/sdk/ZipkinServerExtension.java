@@ -72,7 +72,7 @@ public final class ZipkinServerExtension implements BeforeAllCallback {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  static final class ZipkinProcess implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+  static final class ZipkinProcess implements AutoCloseable {
     final Process process;
     final int port;
 

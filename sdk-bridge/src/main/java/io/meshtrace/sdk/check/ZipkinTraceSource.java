@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +75,7 @@ final class ZipkinTraceSource {
 
   static ZipkinSpan span(JsonNode node) {
     Map<String, String> tags = new LinkedHashMap<>();
-    JsonNode tagsNode = node.path("tags");
-    for (Iterator<Map.Entry<String, JsonNode>> it = tagsNode.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> tag = it.next();
+    for (Map.Entry<String, JsonNode> tag : node.path("tags").properties()) {
       tags.put(tag.getKey(), tag.getValue().asText());
     }
     return new ZipkinSpan(
