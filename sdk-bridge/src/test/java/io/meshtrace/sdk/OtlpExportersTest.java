@@ -2,85 +2,36 @@ package io.meshtrace.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.ProtoUtils;
-import io.grpc.stub.ServerCalls;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** OTLP exports decoded by real receivers on 127.0.0.1: a grpc-java server and an HTTP server. */
 class OtlpExportersTest {
 
-  private static final String SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService";
-
   @Test
   void otlpGrpc_export_decodedByGrpcServerWithAuthHeader() throws Exception {
-    LinkedBlockingQueue<ExportTraceServiceRequest> requests = new LinkedBlockingQueue<>();
-    LinkedBlockingQueue<Metadata> metadata = new LinkedBlockingQueue<>();
-    MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> export =
-        MethodDescriptor.<ExportTraceServiceRequest, ExportTraceServiceResponse>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Export"))
-            .setRequestMarshaller(ProtoUtils.marshaller(ExportTraceServiceRequest.getDefaultInstance()))
-            .setResponseMarshaller(ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance()))
-            .build();
-    ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
-        .addMethod(export, ServerCalls.asyncUnaryCall((request, response) -> {
-          requests.add(request);
-          response.onNext(ExportTraceServiceResponse.getDefaultInstance());
-          response.onCompleted();
-        }))
-        .build();
-    ServerInterceptor headers = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(
-          ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
-        metadata.add(md);
-        return next.startCall(call, md);
-      }
-    };
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(ServerInterceptors.intercept(service, headers))
-        .build()
-        .start();
-    try {
+    try (OtlpGrpcReceiver receiver = new OtlpGrpcReceiver()) {
       MeshSettings settings = MeshSettings.of("details").withNamespace("bookinfo")
-          .withExporter(MeshSettings.Exporter.of(ExportProtocol.OTLP_GRPC, "http://127.0.0.1:" + server.getPort())
+          .withExporter(MeshSettings.Exporter.of(ExportProtocol.OTLP_GRPC, "http://127.0.0.1:" + receiver.port())
               .withHeaders(Map.of("authorization", "Bearer grpc-token")));
       Exported exported = exportTwoSpans(settings);
 
-      ExportTraceServiceRequest request = requests.poll(10, TimeUnit.SECONDS);
-      assertThat(request).as("an OTLP gRPC export arrived").isNotNull();
-      Metadata md = metadata.poll(1, TimeUnit.SECONDS);
-      assertThat(md.get(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER)))
-          .isEqualTo("Bearer grpc-token");
-      assertSpans(request, exported, "details.bookinfo");
-    } finally {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      OtlpGrpcReceiver.Received received = receiver.take();
+      assertThat(received.header("authorization")).isEqualTo("Bearer grpc-token");
+      assertSpans(received.request(), exported, "details.bookinfo");
     }
   }
 
@@ -121,7 +72,7 @@ class OtlpExportersTest {
     }
   }
 
-  private static void assertSpans(ExportTraceServiceRequest request, Exported exported, String serviceName) {
+  static void assertSpans(ExportTraceServiceRequest request, Exported exported, String serviceName) {
     HexFormat hex = HexFormat.of();
     Map<String, io.opentelemetry.proto.trace.v1.Span> byId = new HashMap<>();
     List<String> serviceNames = new ArrayList<>();
