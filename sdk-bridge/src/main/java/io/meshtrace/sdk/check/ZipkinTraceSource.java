@@ -62,9 +62,16 @@ final class ZipkinTraceSource {
     }
     List<List<ZipkinSpan>> traces = new ArrayList<>();
     for (JsonNode trace : root) {
+      if (!trace.isArray()) {
+        throw new IOException("expected each trace to be a JSON array of spans, got: " + abbreviate(trace.toString()));
+      }
       List<ZipkinSpan> spans = new ArrayList<>();
-      for (JsonNode span : trace) {
-        spans.add(span(span));
+      for (JsonNode node : trace) {
+        ZipkinSpan span = span(node);
+        // A span without ids cannot be placed in a trace; Zipkin never stores one.
+        if (span.traceId() != null && span.id() != null) {
+          spans.add(span);
+        }
       }
       if (!spans.isEmpty()) {
         traces.add(spans);

@@ -117,6 +117,21 @@ class TraceAnalysisTest {
   }
 
   @Test
+  void parse_notZipkinTraces_ioExceptionNamingWhatWasExpected() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ZipkinTraceSource.parse("{\"status\":\"UP\"}"))
+        .isInstanceOf(java.io.IOException.class).hasMessageStartingWith("expected a JSON array of traces");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ZipkinTraceSource.parse("[{\"traceId\":\"a\"}]"))
+        .isInstanceOf(java.io.IOException.class).hasMessageStartingWith("expected each trace to be a JSON array");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ZipkinTraceSource.parse("[[{"))
+        .isInstanceOf(java.io.IOException.class);
+  }
+
+  @Test
+  void parse_spanWithoutIds_skipped() throws Exception {
+    assertThat(ZipkinTraceSource.parse("[[{\"name\":\"x\"}],[]]")).isEmpty();
+  }
+
+  @Test
   void run_badArguments_exit2NamingTheOption() {
     assertThat(run("check-propagation", "--service", "x")).startsWith("2 --zipkin is required");
     assertThat(run("check-propagation", "--zipkin", "http://127.0.0.1:9", "--lookback", "soon"))
