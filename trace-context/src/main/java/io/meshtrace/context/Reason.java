@@ -10,8 +10,8 @@ package io.meshtrace.context;
  * trace id first (a broken {@code traceparent}, a broken B3 trace id), then the B3 span id
  * (the case where Envoy's Zipkin tracer starts a new trace), then formats that disagree, then
  * problems fixed in place (whitespace, flags, sampling values, parent ids), then the edge
- * sampling policy, {@code tracestate}, a missing context, a missing format, and last a missing
- * {@code x-request-id}. {@link #NONE} is the reason of {@link Verdict#PASS}.
+ * sampling policy, {@code tracestate}, a missing context, a missing format, a sampling decision
+ * the gateway made, and last a missing {@code x-request-id}. {@link #NONE} is the reason of {@link Verdict#PASS}.
  *
  * <p>The list can grow; codes of existing reasons never change. Do not rely on
  * {@link #ordinal()} across versions.
@@ -77,9 +77,9 @@ public enum Reason {
   /** The edge sampling policy ({@code defer}, {@code deny-forced}) changed the decision. */
   SAMPLING_POLICY("sampling-policy",
       "The edge sampling policy (defer, deny-forced) changed the decision."),
-  /** {@code tracestate} breaks the member grammar or has more than 32 members: dropped. */
+  /** {@code tracestate} breaks the member grammar, repeats a key or has more than 32 members: dropped. */
   TRACESTATE_INVALID("tracestate-invalid",
-      "tracestate breaks the member grammar or has more than 32 members: dropped."),
+      "tracestate breaks the member grammar, repeats a key or has more than 32 members: dropped."),
   /** Several {@code tracestate} headers: joined in order with {@code ,}. */
   TRACESTATE_REPEATED("tracestate-repeated",
       "Several tracestate headers: joined in order with ,."),
@@ -98,6 +98,14 @@ public enum Reason {
   /** The context is valid but a configured output format is absent: it is added. */
   FORMAT_MISSING("format-missing",
       "The context is valid but a configured output format is absent: it is added."),
+  /**
+   * No sampling decision arrived and W3C is written: the gateway decided (sampled in
+   * {@link RepairPolicy#newTraceSamplingPercent()} percent of such requests) and wrote the
+   * decision to every output format.
+   */
+  SAMPLING_DECIDED("sampling-decided",
+      "No sampling decision arrived and W3C is written: the gateway decided, by the policy's "
+          + "newTraceSamplingPercent, and wrote the decision to every format."),
   /** No {@code x-request-id}: a random UUID v4 is added. */
   REQUEST_ID_MISSING("request-id-missing",
       "No x-request-id: a random UUID v4 is added."),

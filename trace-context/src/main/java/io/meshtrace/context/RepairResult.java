@@ -23,9 +23,16 @@ public final class RepairResult {
   private final List<HeaderMutation> mutations;
   private final String traceId;
   private final String spanId;
+  private final boolean samplingDecided;
 
   RepairResult(
       Verdict verdict, Reason reason, List<HeaderMutation> mutations, String traceId, String spanId) {
+    this(verdict, reason, mutations, traceId, spanId, false);
+  }
+
+  RepairResult(Verdict verdict, Reason reason, List<HeaderMutation> mutations, String traceId,
+      String spanId, boolean samplingDecided) {
+    this.samplingDecided = samplingDecided;
     this.verdict = Objects.requireNonNull(verdict, "verdict");
     this.reason = Objects.requireNonNull(reason, "reason");
     this.mutations = Objects.requireNonNull(mutations, "mutations");
@@ -56,8 +63,19 @@ public final class RepairResult {
     return spanId;
   }
 
+  /**
+   * True when no sampling decision was carried on (the gateway started the trace, the
+   * incoming context had none, or the edge policy dropped it) and, because W3C is written, the
+   * gateway decided by {@link RepairPolicy#newTraceSamplingPercent()} and wrote that decision
+   * to every output format. False on {@link #PASS}.
+   */
+  public boolean samplingDecided() {
+    return samplingDecided;
+  }
+
   @Override
   public String toString() {
-    return "RepairResult{" + verdict + ", " + reason.code() + ", " + mutations + "}";
+    return "RepairResult{" + verdict + ", " + reason.code() + (samplingDecided ? ", sampling decided" : "")
+        + ", " + mutations + "}";
   }
 }

@@ -15,7 +15,9 @@ import java.util.List;
  * single, B3 multi, W3C (within B3 the single header wins, as in the B3 spec). A source
  * without a usable span id takes the span id of another format with the same trace id, else a
  * new one. A source without a decision takes one from another format with the same trace id.
- * Then the edge sampling policy is applied.
+ * Then the edge sampling policy is applied. When no decision is left and W3C is an output,
+ * the gateway decides ({@link RepairPolicy#newTraceSamplingPercent()}): W3C cannot say "no
+ * decision", and every format written must carry the same one.
  *
  * <p>Formats configured as outputs are written to carry that context. A format that is not
  * an output is left when it is valid, complete and agrees, and removed otherwise (removing is
@@ -30,8 +32,7 @@ final class RepairRun {
   private final ParsedContext single = new ParsedContext();
   private final ParsedContext multi = new ParsedContext();
   private final B3MultiCodec multiFields = new B3MultiCodec();
-  private final int[] memberStarts = new int[TracestateCodec.MAX_MEMBERS];
-  private final int[] memberEnds = new int[TracestateCodec.MAX_MEMBERS];
+  private final TracestateCodec.Members members = new TracestateCodec.Members();
 
   private int traceparentIndex;
   private int traceparentCount;
@@ -54,6 +55,8 @@ final class RepairRun {
   private SamplingState sampling;
   private int randomFlag;
   private boolean policyChanged;
+  /** No decision was carried on and W3C is written: the gateway decided. */
+  private boolean samplingDecided;
 
   private Reason reason;
   private List<HeaderMutation> mutations;
@@ -80,7 +83,7 @@ final class RepairRun {
     mutations = null;
     return new RepairResult(verdict, reason, out,
         idsWritten ? HexCodec.toHex32(traceHigh, traceLow) : null,
-        idsWritten ? HexCodec.toHex16(spanId) : null);
+        idsWritten ? HexCodec.toHex16(spanId) : null, samplingDecided);
   }
 
   private void reset() {
@@ -103,6 +106,7 @@ final class RepairRun {
     sampling = SamplingState.DEFER;
     randomFlag = 0;
     policyChanged = false;
+    samplingDecided = false;
     reason = Reason.NONE;
     mutations = null;
     idsWritten = false;
@@ -259,6 +263,29 @@ final class RepairRun {
         break;
     }
     policyChanged = received != sampling;
+    // W3C has no "no decision": an unset sampled bit reads as "not sampled", and Envoy's
+    // OpenTelemetry tracer follows it. Writing W3C, the gateway decides, once for all formats.
+    if (sampling == SamplingState.DEFER && hasTarget
+        && policy.outputFormats().contains(PropagationFormat.W3C)) {
+      sampling = sample(policy.newTraceSamplingPercent(), ids)
+          ? SamplingState.ACCEPT : SamplingState.DENY;
+      samplingDecided = true;
+    }
+  }
+
+  /** True with probability {@code percent / 100}; no draw at 0 and 100. */
+  private static boolean sample(double percent, IdGenerator ids) {
+    if (percent >= 100.0) {
+      return true;
+    }
+    if (percent <= 0.0) {
+      return false;
+    }
+    double fraction = ids.nextSamplingFraction();
+    if (!(fraction >= 0.0 && fraction < 1.0)) {
+      fraction = IdGenerator.random().nextSamplingFraction();
+    }
+    return fraction * 100.0 < percent;
   }
 
   // ---------------------------------------------------------------- W3C
@@ -319,8 +346,8 @@ final class RepairRun {
       values = RequestHeaders.ofPairs(TracestateCodec.NAME, joinTracestate(headers));
       index = 0;
     }
-    int members = TracestateCodec.scan(values, index, memberStarts, memberEnds);
-    if (members < 0) {
+    int count = TracestateCodec.scan(values, index, members);
+    if (count < 0) {
       add(HeaderMutation.remove(TracestateCodec.NAME));
       note(Reason.TRACESTATE_INVALID);
       return;
@@ -333,7 +360,7 @@ final class RepairRun {
       note(Reason.TRACESTATE_TOO_LONG);
     }
     String normalized =
-        TracestateCodec.normalize(values, index, memberStarts, memberEnds, members, limit);
+        TracestateCodec.normalize(values, index, members.starts, members.ends, count, limit);
     add(normalized == null
         ? HeaderMutation.remove(TracestateCodec.NAME)
         : HeaderMutation.set(TracestateCodec.NAME, normalized));
@@ -500,6 +527,7 @@ final class RepairRun {
       note(Reason.FORMAT_MISSING);
     } else if (format.problem == Reason.NONE) {
       note(sameIds && policyChanged ? Reason.SAMPLING_POLICY
+          : sameIds && samplingDecided ? Reason.SAMPLING_DECIDED
           : format.decisionOnly ? Reason.FORMAT_MISSING : Reason.FORMATS_DISAGREE);
     }
   }
@@ -516,7 +544,8 @@ final class RepairRun {
   private void noteDecisionMismatch(int fieldStatus) {
     if (fieldStatus == ParsedContext.VALID || fieldStatus == ParsedContext.ABSENT) {
       note(policyChanged ? Reason.SAMPLING_POLICY
-          : multi.status == ParsedContext.ABSENT ? Reason.FORMAT_MISSING : Reason.FORMATS_DISAGREE);
+          : multi.status == ParsedContext.ABSENT ? Reason.FORMAT_MISSING
+          : samplingDecided ? Reason.SAMPLING_DECIDED : Reason.FORMATS_DISAGREE);
     }
   }
 

@@ -11,7 +11,8 @@ package io.meshtrace.context;
  * }</pre>
  *
  * <p>Members are separated by {@code ,} with optional spaces and tabs; empty members are
- * allowed and not counted. Duplicate keys are not checked.
+ * allowed and not counted. Keys are unique: a repeated key makes the whole value invalid
+ * (W3C Trace Context, "tracestate": keys must be unique within the list).
  */
 final class TracestateCodec {
   static final String NAME = "tracestate";
@@ -24,14 +25,28 @@ final class TracestateCodec {
   private static final int MAX_SYSTEM_ID = 14;
   private static final int MAX_VALUE = 256;
 
+  /**
+   * Where the members of one value are, and a hash of each key so that a repeated key is
+   * found without allocating: fixed-size, reused per thread.
+   */
+  static final class Members {
+    /** Start of each member (its key), end of its key ({@code =}) and end of its value. */
+    final int[] starts = new int[MAX_MEMBERS];
+    final int[] keyEnds = new int[MAX_MEMBERS];
+    final int[] ends = new int[MAX_MEMBERS];
+    final int[] keyHashes = new int[MAX_MEMBERS];
+    /** Hash of the key {@link #scanKey} read last. */
+    private int keyHash;
+  }
+
   private TracestateCodec() {}
 
   /**
-   * Validates entry {@code index} and records the bounds of each non-empty member (without
-   * surrounding whitespace). Returns the member count, or -1 when the value breaks the grammar
-   * or has more than {@value #MAX_MEMBERS} members.
+   * Validates entry {@code index} in one pass and records the bounds of each non-empty member
+   * (without surrounding whitespace) in {@code out}. Returns the member count, or -1 when the
+   * value breaks the grammar, repeats a key or has more than {@value #MAX_MEMBERS} members.
    */
-  static int scan(RequestHeaders headers, int index, int[] starts, int[] ends) {
+  static int scan(RequestHeaders headers, int index, Members out) {
     int length = headers.valueLength(index);
     int pos = 0;
     int members = 0;
@@ -45,11 +60,16 @@ final class TracestateCodec {
         pos++;
         continue;
       }
+      if (members == MAX_MEMBERS) {
+        return -1;
+      }
       int memberStart = pos;
-      pos = scanKey(headers, index, pos, length);
+      pos = scanKey(headers, index, pos, length, out);
       if (pos < 0 || pos >= length || headers.valueCharAt(index, pos) != '=') {
         return -1;
       }
+      int keyEnd = pos;
+      int keyHash = out.keyHash;
       pos++;
       int valueStart = pos;
       while (pos < length) {
@@ -74,32 +94,60 @@ final class TracestateCodec {
           return -1;
         }
       }
-      if (members == MAX_MEMBERS) {
-        return -1;
+      for (int m = 0; m < members; m++) {
+        if (out.keyHashes[m] == keyHash
+            && sameKey(headers, index, out.starts[m], out.keyEnds[m], memberStart, keyEnd)) {
+          return -1;
+        }
       }
-      starts[members] = memberStart;
-      ends[members] = valueEnd;
+      out.starts[members] = memberStart;
+      out.keyEnds[members] = keyEnd;
+      out.ends[members] = valueEnd;
+      out.keyHashes[members] = keyHash;
       members++;
     }
     return members;
   }
 
-  /** Returns the position after the key starting at {@code pos}, or -1. */
-  private static int scanKey(RequestHeaders headers, int index, int pos, int length) {
+  private static boolean sameKey(
+      RequestHeaders headers, int index, int start, int end, int otherStart, int otherEnd) {
+    if (end - start != otherEnd - otherStart) {
+      return false;
+    }
+    for (int i = 0; i < end - start; i++) {
+      if (headers.valueCharAt(index, start + i) != headers.valueCharAt(index, otherStart + i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns the position after the key starting at {@code pos}, or -1; leaves the key's hash
+   * in {@code out.keyHash}.
+   */
+  private static int scanKey(RequestHeaders headers, int index, int pos, int length, Members out) {
     int start = pos;
     char first = headers.valueCharAt(index, pos);
     boolean firstIsAlpha = first >= 'a' && first <= 'z';
     if (!firstIsAlpha && !(first >= '0' && first <= '9')) {
       return -1;
     }
+    int hash = first;
     pos++;
-    while (pos < length && isKeyChar(headers.valueCharAt(index, pos))) {
+    while (pos < length) {
+      char c = headers.valueCharAt(index, pos);
+      if (!isKeyChar(c)) {
+        break;
+      }
+      hash = 31 * hash + c;
       pos++;
     }
     if (pos < length && headers.valueCharAt(index, pos) == '@') {
       if (pos - start > MAX_TENANT_ID) {
         return -1;
       }
+      hash = 31 * hash + '@';
       pos++;
       int systemStart = pos;
       if (pos >= length) {
@@ -109,12 +157,18 @@ final class TracestateCodec {
       if (c < 'a' || c > 'z') {
         return -1;
       }
-      pos++;
-      while (pos < length && isKeyChar(headers.valueCharAt(index, pos))) {
+      while (pos < length) {
+        c = headers.valueCharAt(index, pos);
+        if (!isKeyChar(c)) {
+          break;
+        }
+        hash = 31 * hash + c;
         pos++;
       }
+      out.keyHash = hash;
       return pos - systemStart > MAX_SYSTEM_ID ? -1 : pos;
     }
+    out.keyHash = hash;
     return firstIsAlpha && pos - start <= MAX_SIMPLE_KEY ? pos : -1;
   }
 

@@ -41,6 +41,9 @@ class TraceContextRepairTest {
   static final String NEW_TRACE_SPAN = hex(3);
   static final String NEW_TP = "00-" + NEW_TRACE + "-" + NEW_TRACE_SPAN + "-02";
   static final String NEW_TP_SAMPLED = "00-" + NEW_TRACE + "-" + NEW_TRACE_SPAN + "-03";
+  /** A trace the gateway starts with the default policy: decided sampled (100 %) in every format. */
+  static final String[] NEW_TRACE_SAMPLED = {"traceparent", NEW_TP_SAMPLED, "x-b3-traceid", NEW_TRACE,
+      "x-b3-spanid", NEW_TRACE_SPAN, "x-b3-sampled", "1"};
 
   static final RepairPolicy DEFAULTS = RepairPolicy.defaults();
   static final RepairPolicy B3_MULTI_ONLY = DEFAULTS.withOutputFormats(EnumSet.of(PropagationFormat.B3_MULTI));
@@ -53,6 +56,7 @@ class TraceContextRepairTest {
     final String name;
     String[] in = {};
     RepairPolicy policy = DEFAULTS;
+    double fraction = 0.5;
     Verdict verdict;
     Reason reason;
     String[] out;
@@ -68,6 +72,12 @@ class TraceContextRepairTest {
 
     Row policy(RepairPolicy policy) {
       this.policy = policy;
+      return this;
+    }
+
+    /** The fraction every sampling draw returns (default 0.5). */
+    Row draw(double fraction) {
+      this.fraction = fraction;
       return this;
     }
 
@@ -135,31 +145,31 @@ class TraceContextRepairTest {
         .in("traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
             "tracestate", TS, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_traceparentTooShort_newTrace")
         .in("traceparent", TP.substring(0, 54), "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_traceparentVersion00TooLong_newTrace")
         .in("traceparent", TP + "-extra", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_traceparentNonHex_newTrace")
         .in("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_traceparentEmoji_newTrace")
         .in("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e47\uD83D\uDE00-00f067aa0ba902b7-01", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_traceparentCrLfInside_newTrace")
         .in("traceparent", "00-" + TRACE + "-" + SPAN + "\r\n01", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_traceparentAllZeroTraceId_newTrace")
         .in("traceparent", "00-00000000000000000000000000000000-" + SPAN + "-01", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("repair_traceparentAllZeroParentId_newParentIdKeepsTrace")
         .in("traceparent", "00-" + TRACE + "-0000000000000000-01", "tracestate", TS, "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.TRACEPARENT_ZERO_PARENT_ID)
@@ -168,7 +178,7 @@ class TraceContextRepairTest {
     rows.add(row("regenerate_traceparentVersionFf_newTrace")
         .in("traceparent", "ff-" + TRACE + "-" + SPAN + "-01", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_VERSION_FF)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("repair_traceparentFutureVersionLonger_reemitsFirst55As00")
         .in(with(b3OfTp, "traceparent", "cc-" + TRACE + "-" + SPAN + "-01-what-the-future-will-be-like",
             "x-request-id", RID))
@@ -185,11 +195,11 @@ class TraceContextRepairTest {
     rows.add(row("regenerate_traceparentFutureVersionNoDashAfter55_newTrace")
         .in("traceparent", "cc-" + TRACE + "-" + SPAN + "-01.what", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_twoTraceparentHeaders_newTrace")
         .in("traceparent", TP, "traceparent", TP, "tracestate", TS, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_REPEATED)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("pass_traceparentSampledAndRandomFlags_keptAsReceived")
         .in(with(b3OfTp, "traceparent", "00-" + TRACE + "-" + SPAN + "-03", "x-request-id", RID))
         .expect(Verdict.PASS, Reason.NONE)
@@ -240,6 +250,31 @@ class TraceContextRepairTest {
         .in(with(validW3cAndB3(), "tracestate", "fw529a3039@dt=ffffffff , ,congo=t61rcWkgMzE"))
         .expect(Verdict.PASS, Reason.NONE)
         .out(with(new String[] {"traceparent", TP, "tracestate", "fw529a3039@dt=ffffffff , ,congo=t61rcWkgMzE"}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKey_droppedKeepsTraceparent")
+        .in(with(validW3cAndB3(), "tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,congo=BleGNlZWRzIHRohbCBwbGVhc3VyZS4"))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
+        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKeySameValueAroundEmptyMembers_dropped")
+        .in(with(validW3cAndB3(), "tracestate", "rojo=1, ,\t,rojo=1"))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
+        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateMultiTenantKey_dropped")
+        .in(with(validW3cAndB3(), "tracestate", "fw529a3039@dt=ffffffff,congo=x,fw529a3039@dt=00000000"))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
+        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKeyAcrossRepeatedHeaders_dropped")
+        .in(with(validW3cAndB3(), "tracestate", "congo=t61rcWkgMzE", "tracestate", "rojo=1,congo=2"))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
+        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("pass_tracestateKeysSharingPrefixTenantOrHash_kept")
+        // "c*" and "ah" have the same String hash; "congo" and "congo@x" differ by tenant.
+        .in(with(validW3cAndB3(), "tracestate", "c*=1,ah=2,congo=3,congo2=4,congo@x=5,x@congo=6"))
+        .expect(Verdict.PASS, Reason.NONE)
+        .out(with(new String[] {"traceparent", TP, "tracestate", "c*=1,ah=2,congo=3,congo2=4,congo@x=5,x@congo=6"}, b3OfTp)));
+    rows.add(row("pass_tracestate32MembersAndEmptyOnes_kept")
+        .in(with(validW3cAndB3(), "tracestate", ",, " + members(32, "k") + " ,\t,"))
+        .expect(Verdict.PASS, Reason.NONE)
+        .out(with(new String[] {"traceparent", TP, "tracestate", ",, " + members(32, "k") + " ,\t,"}, b3OfTp)));
     String big1 = "big1=" + "x".repeat(195);
     String big2 = "big2=" + "x".repeat(195);
     String shortMembers = members(28, "s");
@@ -275,23 +310,28 @@ class TraceContextRepairTest {
     rows.add(row("repair_b3SpanIdMissingParentPresent_keepsTraceIdDropsParent")
         .in("x-b3-traceid", B3_TRACE, "x-b3-parentspanid", B3_PARENT, "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.B3_SPAN_ID_MISSING)
-        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-00"));
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "x-b3-sampled", "1",
+            "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-01"));
     rows.add(row("repair_b3SpanIdTooShort_keepsTraceId")
         .in("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN.substring(1), "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.B3_SPAN_ID_INVALID)
-        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-00"));
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "x-b3-sampled", "1",
+            "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-01"));
     rows.add(row("repair_b3SpanIdUpperCase_keepsTraceId")
         .in("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN.toUpperCase(), "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.B3_SPAN_ID_INVALID)
-        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-00"));
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "x-b3-sampled", "1",
+            "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-01"));
     rows.add(row("repair_b3SpanIdCrLf_keepsTraceId")
         .in("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN + "\r\n", "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.B3_SPAN_ID_INVALID)
-        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-00"));
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "x-b3-sampled", "1",
+            "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-01"));
     rows.add(row("repair_b3SpanIdZero_keepsTraceId")
         .in("x-b3-traceid", B3_TRACE, "x-b3-spanid", "0000000000000000", "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.B3_SPAN_ID_INVALID)
-        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-00"));
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1), "x-b3-sampled", "1",
+            "traceparent", "00-" + B3_TRACE + "-" + hex(1) + "-01"));
     rows.add(row("repair_b3SpanIdMissingW3cSameTrace_takesW3cSpanId")
         .in("x-b3-traceid", TRACE, "traceparent", TP, "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.B3_SPAN_ID_MISSING)
@@ -304,15 +344,15 @@ class TraceContextRepairTest {
     rows.add(row("regenerate_b3TraceIdUuid_newTrace")
         .in("x-b3-traceid", RID, "x-b3-spanid", B3_SPAN, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.B3_TRACE_ID_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_b3TraceIdZero_newTrace")
         .in("x-b3-traceid", "0000000000000000", "x-b3-spanid", B3_SPAN, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.B3_TRACE_ID_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_b3TraceIdRepeatedDifferent_newTrace")
         .in("x-b3-traceid", B3_TRACE, "x-b3-traceid", TRACE, "x-b3-spanid", B3_SPAN, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.B3_TRACE_ID_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("repair_b316HexTraceId_staysIn16B3PaddedInW3c")
         .in("x-b3-traceid", B3_TRACE16, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "1", "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.FORMAT_MISSING)
@@ -406,19 +446,19 @@ class TraceContextRepairTest {
     rows.add(row("regenerate_b3SingleUuid_droppedNewTrace")
         .in("b3", RID, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.B3_SINGLE_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_b3SingleBadSampling_droppedNewTrace")
         .in("b3", B3_TRACE + "-" + B3_SPAN + "-2", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.B3_SINGLE_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_b3SingleParentWithoutSampling_droppedNewTrace")
         .in("b3", B3_TRACE + "-" + B3_SPAN + "-" + B3_PARENT, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.B3_SINGLE_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_b3SingleTraceIdOnly_droppedNewTrace")
         .in("b3", B3_TRACE, "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.B3_SINGLE_INVALID)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     for (String decision : new String[] {"0", "1", "d"}) {
       String flags = decision.equals("0") ? "02" : "03";
       String[] b3Decision = decision.equals("d") ? new String[] {"x-b3-flags", "1"}
@@ -466,9 +506,18 @@ class TraceContextRepairTest {
             "x-b3-sampled", "1", "x-request-id", RID)
         .expect(Verdict.REPAIR, Reason.FORMATS_DISAGREE)
         .out(with(b3OfTp, "traceparent", TP)));
-    rows.add(row("pass_w3cUnsampledAndB3Deferred_agree")
+    rows.add(row("repair_w3cUnsampledAndB3Deferred_gatewayDecidesForAllFormats")
         .in("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-request-id", RID)
-        .expect(Verdict.PASS, Reason.NONE)
+        .expect(Verdict.REPAIR, Reason.SAMPLING_DECIDED)
+        .out(with(b3OfTp, "traceparent", TP)));
+    rows.add(row("repair_w3cUnsampledAndB3DeferredPercent0_b3SaysDeny")
+        .in("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-request-id", RID)
+        .policy(DEFAULTS.withNewTraceSamplingPercent(0))
+        .expect(Verdict.REPAIR, Reason.SAMPLING_DECIDED)
+        .out("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-sampled", "0"));
+    rows.add(row("pass_w3cUnsampledAndB3DeferredB3OnlyOutput_noDecisionWritten")
+        .in("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-request-id", RID)
+        .policy(B3_MULTI_ONLY).expect(Verdict.PASS, Reason.NONE)
         .out("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN));
     rows.add(row("repair_allFormats_singleAndW3cAdded")
         .in("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "1", "x-request-id", RID)
@@ -491,7 +540,7 @@ class TraceContextRepairTest {
     rows.add(row("regenerate_noTraceHeaders_startsTrace")
         .in("x-request-id", RID, ":path", "/productpage")
         .expect(Verdict.REGENERATE, Reason.NO_CONTEXT)
-        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("pass_noTraceHeadersNotStartingTraces_leftForEnvoy")
         .in("x-request-id", RID).policy(DEFAULTS.withStartTraceWhenAbsent(false))
         .expect(Verdict.PASS, Reason.NONE).out());
@@ -521,20 +570,110 @@ class TraceContextRepairTest {
         .expect(Verdict.PASS, Reason.NONE)
         .out(with(new String[] {"traceparent", TP}, b3OfTp)));
 
+    // ---------------------------------------------------------------- sampling of traces without a decision
+    rows.add(row("regenerate_noContextAllFormatsPercent100_sampledInEveryFormat")
+        .in("x-request-id", RID).policy(ALL_FORMATS)
+        .expect(Verdict.REGENERATE, Reason.NO_CONTEXT)
+        .out(with(NEW_TRACE_SAMPLED, "b3", NEW_TRACE + "-" + NEW_TRACE_SPAN + "-1")));
+    rows.add(row("regenerate_noContextAllFormatsPercent0_notSampledInEveryFormat")
+        .in("x-request-id", RID).policy(ALL_FORMATS.withNewTraceSamplingPercent(0))
+        .expect(Verdict.REGENERATE, Reason.NO_CONTEXT)
+        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN,
+            "x-b3-sampled", "0", "b3", NEW_TRACE + "-" + NEW_TRACE_SPAN + "-0"));
+    rows.add(row("regenerate_noContextFractionalPercentDrawBelow_sampled")
+        .in("x-request-id", RID).policy(DEFAULTS.withNewTraceSamplingPercent(25.5)).draw(0.25)
+        .expect(Verdict.REGENERATE, Reason.NO_CONTEXT).out(NEW_TRACE_SAMPLED));
+    rows.add(row("regenerate_noContextFractionalPercentDrawAtLimit_notSampled")
+        .in("x-request-id", RID).policy(DEFAULTS.withNewTraceSamplingPercent(25.0)).draw(0.25)
+        .expect(Verdict.REGENERATE, Reason.NO_CONTEXT)
+        .out("traceparent", NEW_TP, "x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN, "x-b3-sampled", "0"));
+    rows.add(row("regenerate_noContextW3cOnly_sampledFlag03")
+        .in("x-request-id", RID).policy(W3C_ONLY)
+        .expect(Verdict.REGENERATE, Reason.NO_CONTEXT).out("traceparent", NEW_TP_SAMPLED));
+    rows.add(row("regenerate_noContextB3MultiOnly_noDecisionWritten")
+        .in("x-request-id", RID).policy(B3_MULTI_ONLY.withNewTraceSamplingPercent(0))
+        .expect(Verdict.REGENERATE, Reason.NO_CONTEXT)
+        .out("x-b3-traceid", NEW_TRACE, "x-b3-spanid", NEW_TRACE_SPAN));
+    rows.add(row("regenerate_noContextB3SingleOnly_noDecisionWritten")
+        .in("x-request-id", RID).policy(B3_SINGLE_ONLY)
+        .expect(Verdict.REGENERATE, Reason.NO_CONTEXT)
+        .out("b3", NEW_TRACE + "-" + NEW_TRACE_SPAN));
+    rows.add(row("repair_b3WithoutDecisionDefaultOutputs_decidedAllFormatsAgree")
+        .in("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-parentspanid", B3_PARENT, "x-request-id", RID)
+        .expect(Verdict.REPAIR, Reason.FORMAT_MISSING)
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-parentspanid", B3_PARENT,
+            "x-b3-sampled", "1", "traceparent", "00-" + B3_TRACE + "-" + B3_SPAN + "-01"));
+    rows.add(row("repair_b3WithoutDecisionAllFormatsPercent0_decidedDenyAllFormatsAgree")
+        .in("x-b3-traceid", B3_TRACE16, "x-b3-spanid", B3_SPAN, "x-request-id", RID)
+        .policy(ALL_FORMATS.withNewTraceSamplingPercent(0))
+        .expect(Verdict.REPAIR, Reason.FORMAT_MISSING)
+        .out("x-b3-traceid", B3_TRACE16, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "0",
+            "traceparent", "00-0000000000000000" + B3_TRACE16 + "-" + B3_SPAN + "-00",
+            "b3", B3_TRACE16 + "-" + B3_SPAN + "-0"));
+    rows.add(row("repair_b3SingleWithoutDecisionW3cWins_decidedAllFormatsAgree")
+        .in("b3", B3_TRACE + "-" + B3_SPAN, "x-request-id", RID)
+        .policy(ALL_FORMATS.withWinner(PropagationFormat.W3C).withNewTraceSamplingPercent(50.5))
+        .expect(Verdict.REPAIR, Reason.FORMAT_MISSING)
+        .out("b3", B3_TRACE + "-" + B3_SPAN + "-1", "traceparent", "00-" + B3_TRACE + "-" + B3_SPAN + "-01",
+            "x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "1"));
+    rows.add(row("repair_b3CompleteWithoutDecisionAllPresent_onlyDecisionAdded")
+        .in("x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "traceparent", TP, "x-request-id", RID)
+        .expect(Verdict.REPAIR, Reason.FORMATS_DISAGREE)
+        .out(with(b3OfTp, "traceparent", TP)));
+    rows.add(row("pass_b3WithoutDecisionB3OnlyOutput_noDecisionWritten")
+        .in("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-request-id", RID)
+        .policy(B3_MULTI_ONLY.withNewTraceSamplingPercent(0)).expect(Verdict.PASS, Reason.NONE)
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN));
+    rows.add(row("repair_b3SpanIdMissingB3OnlyOutput_noDecisionWritten")
+        .in("x-b3-traceid", B3_TRACE, "x-request-id", RID)
+        .policy(B3_MULTI_ONLY).expect(Verdict.REPAIR, Reason.B3_SPAN_ID_MISSING)
+        .out("x-b3-traceid", B3_TRACE, "x-b3-spanid", hex(1)));
+    rows.add(row("pass_validSampledPercent0_untouched")
+        .in(validW3cAndB3()).policy(DEFAULTS.withNewTraceSamplingPercent(0))
+        .expect(Verdict.PASS, Reason.NONE)
+        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("pass_validNotSampledPercent100_untouched")
+        .in("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-sampled", "0",
+            "x-request-id", RID)
+        .expect(Verdict.PASS, Reason.NONE)
+        .out("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-sampled", "0"));
+    rows.add(row("pass_validDebugPercent0_untouched")
+        .in("traceparent", TP, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-flags", "1",
+            "x-request-id", RID)
+        .policy(DEFAULTS.withNewTraceSamplingPercent(0)).expect(Verdict.PASS, Reason.NONE)
+        .out("traceparent", TP, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-flags", "1"));
+    rows.add(row("pass_decisionOnlyNotStartingTraces_noW3cWrittenNothingDecided")
+        .in("x-request-id", RID).policy(DEFAULTS.withStartTraceWhenAbsent(false).withNewTraceSamplingPercent(0))
+        .expect(Verdict.PASS, Reason.NONE).out());
+
     // ---------------------------------------------------------------- edge sampling policy
-    rows.add(row("repair_deferPolicy_dropsIncomingDecisionKeepsIds")
-        .in(validW3cAndB3()).policy(DEFAULTS.withEdgeSampling(EdgeSampling.DEFER))
+    RepairPolicy deferEdge = DEFAULTS.withEdgeSampling(EdgeSampling.DEFER);
+    rows.add(row("repair_deferPolicyPercent0_dropsIncomingDecisionGatewayDecidesDeny")
+        .in(validW3cAndB3()).policy(deferEdge.withNewTraceSamplingPercent(0))
         .expect(Verdict.REPAIR, Reason.SAMPLING_POLICY)
-        .out("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN));
-    rows.add(row("pass_deferPolicyNoDecision_untouched")
+        .out("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-sampled", "0"));
+    rows.add(row("pass_deferPolicyGatewayDrawsTheDecisionThatArrived_untouched")
+        .in(validW3cAndB3()).policy(deferEdge.withNewTraceSamplingPercent(75)).draw(0.74)
+        .expect(Verdict.PASS, Reason.NONE)
+        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("repair_deferPolicyNoDecision_gatewayDecides")
         .in("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-request-id", RID)
-        .policy(DEFAULTS.withEdgeSampling(EdgeSampling.DEFER)).expect(Verdict.PASS, Reason.NONE)
-        .out("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN));
-    rows.add(row("repair_denyForcedPolicy_dropsDebugKeepsIds")
+        .policy(deferEdge).expect(Verdict.REPAIR, Reason.SAMPLING_DECIDED)
+        .out(with(b3OfTp, "traceparent", TP)));
+    rows.add(row("pass_deferPolicyB3OnlyOutputNoDecision_untouched")
+        .in("x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-request-id", RID)
+        .policy(B3_MULTI_ONLY.withEdgeSampling(EdgeSampling.DEFER)).expect(Verdict.PASS, Reason.NONE)
+        .out("x-b3-traceid", TRACE, "x-b3-spanid", SPAN));
+    rows.add(row("repair_deferPolicyB3OnlyOutput_decisionRemovedNotDecided")
+        .in("x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-sampled", "1", "x-request-id", RID)
+        .policy(B3_MULTI_ONLY.withEdgeSampling(EdgeSampling.DEFER))
+        .expect(Verdict.REPAIR, Reason.SAMPLING_POLICY)
+        .out("x-b3-traceid", TRACE, "x-b3-spanid", SPAN));
+    rows.add(row("repair_denyForcedPolicy_dropsDebugGatewayDecidesForAllFormats")
         .in("traceparent", TP, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN, "x-b3-flags", "1", "x-request-id", RID)
         .policy(DEFAULTS.withEdgeSampling(EdgeSampling.DENY_FORCED))
         .expect(Verdict.REPAIR, Reason.SAMPLING_POLICY)
-        .out("traceparent", TP_UNSAMPLED, "x-b3-traceid", TRACE, "x-b3-spanid", SPAN));
+        .out(with(b3OfTp, "traceparent", TP)));
     rows.add(row("pass_denyForcedPolicyPlainAccept_untouched")
         .in(validW3cAndB3()).policy(DEFAULTS.withEdgeSampling(EdgeSampling.DENY_FORCED))
         .expect(Verdict.PASS, Reason.NONE)
@@ -567,7 +706,7 @@ class TraceContextRepairTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
   void table(String name, Row row) {
-    TraceContextRepair engine = TraceContextRepair.create(row.policy, new SequenceIds());
+    TraceContextRepair engine = TraceContextRepair.create(row.policy, new SequenceIds(row.fraction));
     HeaderList input = HeaderList.of(row.in);
     RepairResult result = engine.repair(input.view());
 

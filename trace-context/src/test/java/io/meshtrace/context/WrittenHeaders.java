@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.SpanContext;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -60,8 +62,9 @@ final class WrittenHeaders {
         if (members.length > 32) {
           return false;
         }
+        Set<String> keys = new HashSet<>();
         for (String member : members) {
-          if (!TRACESTATE_MEMBER.matcher(member).matches()) {
+          if (!TRACESTATE_MEMBER.matcher(member).matches() || !keys.add(member.substring(0, member.indexOf('=')))) {
             return false;
           }
         }
@@ -104,8 +107,10 @@ final class WrittenHeaders {
         assertThat(value.length()).as("tracestate length").isLessThanOrEqualTo(tracestateLimit);
         String[] members = value.split(",", -1);
         assertThat(members.length).as("tracestate members").isBetween(1, 32);
+        Set<String> keys = new HashSet<>();
         for (String member : members) {
           assertThat(member).as("tracestate member").matches(TRACESTATE_MEMBER);
+          assertThat(keys.add(member.substring(0, member.indexOf('=')))).as("unique key in %s", value).isTrue();
         }
         break;
       default:
@@ -153,6 +158,12 @@ final class WrittenHeaders {
         }
       }
     }
+    String disagreement = decisionDisagreement(out, policy);
+    assertThat(disagreement).as("sampling decisions carried on agree: %s", out).isNull();
+    if (result.samplingDecided()) {
+      assertThat(policy.outputFormats()).contains(PropagationFormat.W3C);
+      assertThat(out).containsKey("traceparent");
+    }
     if (withOtel) {
       // Formats carried on agree, as OpenTelemetry's propagators read them.
       List<String> otelIds = new ArrayList<>();
@@ -179,6 +190,64 @@ final class WrittenHeaders {
     assertThat(again.verdict()).as("repairing the output of %s -> %s passes: %s", input, out, again)
         .isEqualTo(Verdict.PASS);
     return output;
+  }
+
+  /**
+   * Null when every trace format carried on carries the same sampling decision, else a
+   * description of the disagreement. B3 single and multi must agree exactly (defer, accept,
+   * deny, debug). {@code traceparent} has one bit: set agrees with accept and debug, unset
+   * with deny, and, only when W3C is not an output format (a valid {@code traceparent} left as
+   * it arrived), with B3 "no decision": a W3C the gateway writes never goes with a deferred
+   * B3.
+   */
+  static String decisionDisagreement(Map<String, String> out, RepairPolicy policy) {
+    String single = null;
+    String b3 = out.get("b3");
+    if (b3 != null) {
+      String[] parts = b3.split("-", -1);
+      single = parts.length == 1 ? b3State(parts[0]) : parts.length >= 3 ? b3State(parts[2]) : "defer";
+    }
+    String multi = null;
+    if (out.containsKey("x-b3-traceid") || out.containsKey("x-b3-spanid")
+        || out.containsKey("x-b3-sampled") || out.containsKey("x-b3-flags")) {
+      String flags = out.get("x-b3-flags");
+      String sampled = out.get("x-b3-sampled");
+      multi = "1".equals(flags) ? "debug" : sampled == null ? "defer" : b3State(sampled);
+    }
+    if (single != null && multi != null && !single.equals(multi)) {
+      return "b3 says " + single + ", x-b3-* say " + multi;
+    }
+    String traceparent = out.get("traceparent");
+    if (traceparent == null || traceparent.isEmpty()) {
+      return null;
+    }
+    boolean bit = (Character.digit(traceparent.charAt(traceparent.length() - 1), 16) & 1) == 1;
+    boolean w3cWritten = policy.outputFormats().contains(PropagationFormat.W3C);
+    for (String state : new String[] {single, multi}) {
+      if (state == null) {
+        continue;
+      }
+      boolean agrees = state.equals("defer") ? !bit && !w3cWritten
+          : bit == (state.equals("accept") || state.equals("debug"));
+      if (!agrees) {
+        return "traceparent sampled=" + bit + " (W3C " + (w3cWritten ? "written" : "kept")
+            + "), B3 says " + state;
+      }
+    }
+    return null;
+  }
+
+  private static String b3State(String value) {
+    switch (value) {
+      case "1":
+        return "accept";
+      case "0":
+        return "deny";
+      case "d":
+        return "debug";
+      default:
+        return "invalid " + value;
+    }
   }
 
   static String describe(SpanContext context) {

@@ -1,11 +1,13 @@
 package io.meshtrace.context.explain;
 
+import io.meshtrace.context.EdgeSampling;
 import io.meshtrace.context.HeaderMutation;
 import io.meshtrace.context.PropagationFormat;
 import io.meshtrace.context.RepairPolicy;
 import io.meshtrace.context.RepairResult;
 import io.meshtrace.context.RequestHeaders;
 import io.meshtrace.context.TraceContextRepair;
+import io.meshtrace.context.Verdict;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -76,6 +78,10 @@ public final class ExplainCommand {
     out.println("policy:   " + describe(policy));
     out.println("verdict:  " + result.verdict().name().toLowerCase(Locale.ROOT));
     out.println("reason:   " + result.reason().code() + " - " + result.reason().description());
+    List<String> names = new ArrayList<>(transcript.names);
+    List<String> values = new ArrayList<>(transcript.values);
+    apply(result.mutations(), names, values);
+    out.println("sampling: " + sampling(policy, result, names, values));
 
     List<String> warnings = EnvoyView.newTraceWarnings(transcript.names, transcript.values);
     out.println();
@@ -98,9 +104,6 @@ public final class ExplainCommand {
           : "  set    " + mutation.name() + ": " + mutation.value());
     }
 
-    List<String> names = new ArrayList<>(transcript.names);
-    List<String> values = new ArrayList<>(transcript.values);
-    apply(result.mutations(), names, values);
     out.println();
     out.println("sent on (trace headers):");
     boolean any = false;
@@ -134,9 +137,60 @@ public final class ExplainCommand {
         + " --sampling " + policy.edgeSampling().configName()
         + (policy.addRequestId() ? "" : " --no-request-id")
         + " --tracestate-limit " + policy.tracestateLimit()
-        + (policy.startTraceWhenAbsent() ? "" : " --no-start-trace");
+        + (policy.startTraceWhenAbsent() ? "" : " --no-start-trace")
+        + " --new-trace-sampling " + percent(policy.newTraceSamplingPercent());
   }
 
+  private static String percent(double value) {
+    return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+  }
+
+  /** Who made the sampling decision that is sent on, and what it is. */
+  private static String sampling(
+      RepairPolicy policy, RepairResult result, List<String> names, List<String> values) {
+    String rate = "--new-trace-sampling " + percent(policy.newTraceSamplingPercent());
+    boolean writesW3c = policy.outputFormats().contains(PropagationFormat.W3C);
+    String traceparent = null;
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).equals("traceparent")) {
+        traceparent = values.get(i);
+      }
+    }
+    boolean sampled = traceparent != null && traceparent.length() == 55
+        && (Character.digit(traceparent.charAt(54), 16) & 1) == 1;
+    if (result.samplingDecided()) {
+      return "decided by the gateway: " + (sampled ? "sampled" : "not sampled") + " (no decision "
+          + (policy.edgeSampling() == EdgeSampling.TRUST ? "arrived" : "arrived, or --sampling "
+              + policy.edgeSampling().configName() + " dropped it")
+          + "; W3C is written, so the gateway samples " + rate + " percent of such requests"
+          + " and writes the one decision to every format)";
+    }
+    if (result.verdict() == Verdict.PASS && writesW3c && traceparent != null
+        && policy.edgeSampling() == EdgeSampling.DEFER) {
+      return "decided by the gateway: " + (sampled ? "sampled" : "not sampled")
+          + " (--sampling defer drops the incoming decision; W3C is written, so the gateway"
+          + " samples " + rate + " percent): the same decision arrived, nothing changes";
+    }
+    if (writesW3c ? traceparent == null : !carriesTrace(names)) {
+      return "no trace context is sent on: the Envoy tracer behind the gateway decides";
+    }
+    if (!writesW3c) {
+      return "not decided here (B3 output only): an incoming decision is kept"
+          + (policy.edgeSampling() == EdgeSampling.TRUST ? "" : " unless --sampling "
+              + policy.edgeSampling().configName() + " drops it")
+          + "; without one Envoy's Zipkin tracer samples with its own percentage";
+    }
+    return "as received: " + (sampled ? "sampled" : "not sampled");
+  }
+
+  private static boolean carriesTrace(List<String> names) {
+    for (String name : names) {
+      if (name.equals("traceparent") || name.equals("b3") || name.equals("x-b3-traceid")) {
+        return true;
+      }
+    }
+    return false;
+  }
   private static void apply(List<HeaderMutation> mutations, List<String> names, List<String> values) {
     for (HeaderMutation mutation : mutations) {
       for (int i = names.size() - 1; i >= 0; i--) {

@@ -24,6 +24,9 @@ final class ExplainFlags {
       "  --no-request-id         do not add a missing x-request-id",
       "  --tracestate-limit N    longest tracestate kept, at least 512 (default 512)",
       "  --no-start-trace        leave requests without trace context for Envoy to start",
+      "  --new-trace-sampling PCT  percent (0-100, e.g. 0.5) of requests without a sampling",
+      "                          decision that the gateway marks sampled when it writes W3C",
+      "                          (default 100; set it to the mesh's random sampling percentage)",
       "  --help                  this text",
       "");
 
@@ -76,11 +79,12 @@ final class ExplainFlags {
         case "--winner":
         case "--sampling":
         case "--tracestate-limit":
+        case "--new-trace-sampling":
           break;
         default:
           error = arg.startsWith("-")
               ? "unknown flag " + name + ": expected one of --formats, --winner, --sampling, "
-                  + "--no-request-id, --tracestate-limit, --no-start-trace, --help"
+                  + "--no-request-id, --tracestate-limit, --no-start-trace, --new-trace-sampling, --help"
               : "unexpected argument '" + arg + "': explain reads headers from standard input";
           return;
       }
@@ -130,6 +134,14 @@ final class ExplainFlags {
         }
         return current.withEdgeSampling(sampling);
       }
+      case "--new-trace-sampling": {
+        double percent = parsePercent(value);
+        if (Double.isNaN(percent)) {
+          error = name + "=" + value + ": must be " + expected(name);
+          return null;
+        }
+        return current.withNewTraceSamplingPercent(percent);
+      }
       default: {
         int limit;
         try {
@@ -147,8 +159,28 @@ final class ExplainFlags {
     }
   }
 
+  /** A plain decimal between 0 and 100 ({@code 25}, {@code 0.5}), or NaN. */
+  private static double parsePercent(String value) {
+    int dots = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '.') {
+        dots++;
+      } else if (c < '0' || c > '9') {
+        return Double.NaN;
+      }
+    }
+    if (value.isEmpty() || dots > 1 || value.charAt(0) == '.' || value.charAt(value.length() - 1) == '.') {
+      return Double.NaN;
+    }
+    double percent = Double.parseDouble(value);
+    return percent <= 100.0 ? percent : Double.NaN;
+  }
+
   private static String expected(String flag) {
     switch (flag) {
+      case "--new-trace-sampling":
+        return "a number between 0 and 100";
       case "--formats":
         return "a comma-separated list of w3c, b3multi, b3single";
       case "--winner":

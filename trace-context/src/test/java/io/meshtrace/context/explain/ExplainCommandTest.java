@@ -108,9 +108,11 @@ class ExplainCommandTest {
     assertThat(run.status).isZero();
     assertThat(run.out)
         .contains("policy:   --formats w3c --winner b3multi --sampling deny-forced --no-request-id "
-            + "--tracestate-limit 1024")
+            + "--tracestate-limit 1024 --new-trace-sampling 100")
         .contains("reason:   sampling-policy")
-        .contains("set    traceparent: 00-0000000000000000463ac35c9f6413ad-e457b5a2e4d86bd1-00")
+        .contains("sampling: decided by the gateway: sampled (no decision arrived, or --sampling "
+            + "deny-forced dropped it; W3C is written, so the gateway samples --new-trace-sampling 100")
+        .contains("set    traceparent: 00-0000000000000000463ac35c9f6413ad-e457b5a2e4d86bd1-01")
         .contains("remove x-b3-flags")
         .doesNotContain("x-request-id");
   }
