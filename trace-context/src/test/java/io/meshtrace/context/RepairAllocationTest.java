@@ -33,6 +33,15 @@ class RepairAllocationTest {
                 "x-b3-sampled", "1",
                 "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6",
                 "x-ot-span-context", "4bf92f3577b34da6;00f067aa0ba902b7;0;sr")),
+        Arguments.of("repair_validW3cB3And32MemberTracestate_allocatesNothing",
+            RepairPolicy.defaults().withNewTraceSamplingPercent(12.5),
+            RequestHeaders.ofPairs(
+                "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+                "tracestate", thirtyTwoMembers(),
+                "x-b3-traceid", "4bf92f3577b34da6a3ce929d0e0e4736",
+                "x-b3-spanid", "00f067aa0ba902b7",
+                "x-b3-sampled", "0",
+                "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")),
         Arguments.of("repair_validB3SingleAnd16HexMulti_allocatesNothing",
             RepairPolicy.defaults().withOutputFormats(
                 java.util.EnumSet.of(PropagationFormat.B3_SINGLE, PropagationFormat.B3_MULTI)),
@@ -42,6 +51,15 @@ class RepairAllocationTest {
                 "x-b3-spanid", "e457b5a2e4d86bd1",
                 "x-b3-flags", "1",
                 "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")));
+  }
+
+  /** 32 members, empty ones between, keys sharing prefixes and a String hash ("c*", "ah"). */
+  static String thirtyTwoMembers() {
+    StringBuilder out = new StringBuilder("c*=1, ,ah=2,\t,");
+    for (int i = 0; i < 30; i++) {
+      out.append(i == 0 ? "" : ",").append("congo").append(i).append("=t61rcW");
+    }
+    return out.toString();
   }
 
   @ParameterizedTest(name = "{0}")

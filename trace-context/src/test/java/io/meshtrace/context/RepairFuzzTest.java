@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 /**
  * A million random and mutated header sets through engines of every policy. For each: no
  * exception; every written value valid (strict validators apart from the engine); no control
- * characters; repairing the output passes (so everything carried on agrees as the engine
- * reads it); and for one case in 25, the full check with OpenTelemetry's propagators reading
- * every format back to the same ids.
+ * characters; every format carried on carries the same sampling decision (checked apart from
+ * the engine, {@link WrittenHeaders#decisionDisagreement}); repairing the output passes (so
+ * everything carried on agrees as the engine reads it); and for one case in 25, the full check
+ * with OpenTelemetry's propagators reading every format back to the same ids.
  */
 class RepairFuzzTest {
   private static final int CASES = 1_000_000;
@@ -46,6 +47,7 @@ class RepairFuzzTest {
   private static final String[] TRACESTATES = {
     "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "fw529a3039@dt=ffffffff", " , congo=x ,", "",
     "Congo=x", "congo=a=b", "a=" + "x".repeat(300), "tenant@vendor=v,t2@v=w",
+    "congo=1,rojo=2,congo=3", "t@v=1, ,t@v=1", "c*=1,ah=2",
   };
   private static final String[] B3_SINGLES = {
     "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90",
@@ -83,6 +85,12 @@ class RepairFuzzTest {
     }
   }
 
+  /**
+   * Every combination of outputs, winner, edge policy, start and request id, each with
+   * {@code newTraceSamplingPercent} 100 (the default), 0 and 37.5. Not 37.5 with the edge policy
+   * {@code defer}: that policy drops the decision the gateway wrote and draws again, so its
+   * output only passes a second time when the draw repeats.
+   */
   static List<RepairPolicy> allPolicies() {
     List<Set<PropagationFormat>> outputs = new ArrayList<>();
     for (int mask = 1; mask < 8; mask++) {
@@ -100,8 +108,13 @@ class RepairFuzzTest {
         for (EdgeSampling sampling : EdgeSampling.values()) {
           for (boolean start : new boolean[] {true, false}) {
             for (boolean requestId : new boolean[] {true, false}) {
-              policies.add(new RepairPolicy(out, winner, requestId, sampling,
-                  start ? 512 : 600, start));
+              RepairPolicy policy = new RepairPolicy(out, winner, requestId, sampling,
+                  start ? 512 : 600, start);
+              policies.add(policy);
+              policies.add(policy.withNewTraceSamplingPercent(0));
+              if (sampling != EdgeSampling.DEFER) {
+                policies.add(policy.withNewTraceSamplingPercent(37.5));
+              }
             }
           }
         }
@@ -119,7 +132,9 @@ class RepairFuzzTest {
       engines.add(TraceContextRepair.create(policies.get(i), new SeededIds(SEED + i)));
     }
     int[] verdicts = new int[3];
+    int decided = 0;
     long started = System.nanoTime();
+    long cpuStarted = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     for (int n = 0; n < CASES; n++) {
       TraceContextRepair engine = engines.get(random.nextInt(engines.size()));
       HeaderList input = random.nextBoolean() ? coherent(random) : scrambled(random);
@@ -144,6 +159,17 @@ class RepairFuzzTest {
         WrittenHeaders.check(engine, input, result, true);
       } else {
         HeaderList output = input.apply(result.mutations());
+        String disagreement = WrittenHeaders.decisionDisagreement(output.toMap(), engine.policy());
+        if (disagreement != null) {
+          throw new AssertionError("case " + n + ": sampling decisions disagree (" + disagreement
+              + "): " + input + " -> " + output + " with " + engine.policy());
+        }
+        if (result.samplingDecided()) {
+          decided++;
+          if (!engine.policy().outputFormats().contains(PropagationFormat.W3C)) {
+            throw new AssertionError("case " + n + ": decided without W3C: " + result);
+          }
+        }
         RepairResult again = engine.repair(output.view());
         if (again != RepairResult.PASS) {
           throw new AssertionError("case " + n + ": repairing the output does not pass: " + input
@@ -152,8 +178,11 @@ class RepairFuzzTest {
       }
     }
     long millis = (System.nanoTime() - started) / 1_000_000;
-    System.out.printf("%d cases in %d ms: pass %d, repair %d, regenerate %d%n",
-        CASES, millis, verdicts[0], verdicts[1], verdicts[2]);
+    long cpuMillis = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()
+        - cpuStarted) / 1_000_000;
+    System.out.printf("%d cases in %d ms (%d ms CPU on this thread): pass %d, repair %d, regenerate %d, sampling decided %d%n",
+        CASES, millis, cpuMillis, verdicts[0], verdicts[1], verdicts[2], decided);
+    assertThat(decided).isPositive();
     assertThat(verdicts[0]).isPositive();
     assertThat(verdicts[1]).isPositive();
     assertThat(verdicts[2]).isPositive();
@@ -258,6 +287,8 @@ class RepairFuzzTest {
       }
       if (random.nextInt(20) == 0) {
         out.append("t").append(i).append("@vendor");
+      } else if (i > 0 && random.nextInt(40) == 0) {
+        out.append("k").append(random.nextInt(i)); // a repeated key
       } else {
         out.append("k").append(i);
       }

@@ -61,6 +61,30 @@ final class EnvoyView {
     return warnings;
   }
 
+  /**
+   * A sentence when the headers as they arrived make Envoy's two tracers decide differently:
+   * {@code traceparent} not sampled (its OpenTelemetry tracer follows the bit and records
+   * nothing) next to B3 ids without a decision (its Zipkin tracer samples by its own
+   * percentage); else null.
+   */
+  static String samplingNote(List<String> names, List<String> values) {
+    String traceparent = first(names, values, "traceparent");
+    String b3 = first(names, values, "b3");
+    String traceId = first(names, values, "x-b3-traceid");
+    if (traceparent == null || !otelAccepts(traceparent)
+        || (Character.digit(traceparent.charAt(54), 16) & 1) == 1) {
+      return null;
+    }
+    boolean b3Defers = b3 != null ? b3SingleHasIds(b3) && b3.trim().split("-", -1).length == 2
+        : traceId != null && first(names, values, "x-b3-sampled") == null
+            && first(names, values, "x-b3-flags") == null;
+    return b3Defers
+        ? "the formats disagree on sampling: Envoy's OpenTelemetry tracer would not record this "
+            + "trace (traceparent not sampled), its Zipkin tracer would sample it by its own "
+            + "percentage (B3 carries no decision)."
+        : null;
+  }
+
   /** Envoy's OpenTelemetry extractor: 55 chars, hex of either case, ids not all zero. */
   static boolean otelAccepts(String value) {
     if (value.length() != 55 || value.charAt(2) != '-' || value.charAt(35) != '-'

@@ -92,6 +92,10 @@ public final class ExplainCommand {
     for (String warning : warnings) {
       out.println("  " + warning);
     }
+    String samplingNote = EnvoyView.samplingNote(transcript.names, transcript.values);
+    if (samplingNote != null) {
+      out.println("  " + samplingNote);
+    }
 
     out.println();
     out.println("changes:");

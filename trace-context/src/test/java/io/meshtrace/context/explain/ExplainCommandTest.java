@@ -148,12 +148,79 @@ class ExplainCommandTest {
     "--formats|''|--formats=: '' is not a format",
     "--tracestate-limit|100|--tracestate-limit=100: must be an integer of at least 512",
     "--tracestate-limit|lots|--tracestate-limit=lots: must be an integer of at least 512",
+    "--new-trace-sampling|140|--new-trace-sampling=140: must be a number between 0 and 100",
+    "--new-trace-sampling|-1|--new-trace-sampling=-1: must be a number between 0 and 100",
+    "--new-trace-sampling|NaN|--new-trace-sampling=NaN: must be a number between 0 and 100",
+    "--new-trace-sampling|10%|--new-trace-sampling=10%: must be a number between 0 and 100",
+    "--new-trace-sampling|.5|--new-trace-sampling=.5: must be a number between 0 and 100",
   })
   void explain_badFlagValue_exits2NamingFlagAndValue(String flag, String value, String message) {
     Run run = run("", "explain", flag, value);
     assertThat(run.status).isEqualTo(2);
     assertThat(run.err).contains("explain: " + message);
     assertThat(run.out).isEmpty();
+  }
+
+  @Test
+  void explain_noContextNewTraceSampling0_saysTheGatewayDecidedNotSampled() {
+    Run run = run("GET /productpage HTTP/1.1\nHost: example.com\n", "--new-trace-sampling", "0",
+        "--no-request-id");
+    assertThat(run.status).isZero();
+    assertThat(run.out)
+        .contains("policy:   --formats w3c,b3multi --winner b3multi --sampling trust --no-request-id "
+            + "--tracestate-limit 512 --new-trace-sampling 0")
+        .contains("reason:   no-context")
+        .contains("sampling: decided by the gateway: not sampled (no decision arrived; W3C is "
+            + "written, so the gateway samples --new-trace-sampling 0 percent of such requests")
+        .contains("x-b3-sampled: 0")
+        .containsPattern("traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-02");
+  }
+
+  @Test
+  void explain_b3WithoutDecisionFractionalPercent_showsPolicyValueAndDecision() {
+    Run run = run("x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7\nx-b3-spanid: e457b5a2e4d86bd1\n",
+        "--new-trace-sampling=100.0", "--no-request-id");
+    assertThat(run.out)
+        .contains("--new-trace-sampling 100\n")
+        .contains("reason:   format-missing")
+        .contains("sampling: decided by the gateway: sampled")
+        .contains("set    traceparent: 00-80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-01")
+        .contains("set    x-b3-sampled: 1");
+    Run fractional = run("", "--new-trace-sampling", "0.25", "--no-request-id");
+    assertThat(fractional.out).contains("--new-trace-sampling 0.25\n");
+  }
+
+  @Test
+  void explain_noDecisionExample_saysTracersDisagreeAndGatewayDecides() throws IOException {
+    Run run;
+    try (InputStream in = Files.newInputStream(Path.of("examples/no-decision.txt"))) {
+      run = run(in, "explain", "--new-trace-sampling", "100");
+    }
+    assertThat(run.out)
+        .contains("reason:   sampling-decided")
+        .contains("sampling: decided by the gateway: sampled (no decision arrived; W3C is written")
+        .contains("the formats disagree on sampling: Envoy's OpenTelemetry tracer would not record")
+        .contains("set    traceparent: 00-80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-01")
+        .contains("set    x-b3-sampled: 1");
+  }
+
+  @Test
+  void explain_b3OnlyOutput_saysNoDecisionIsMadeHere() {
+    Run run = run("x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7\nx-b3-spanid: e457b5a2e4d86bd1\n",
+        "--formats", "b3multi", "--no-request-id");
+    assertThat(run.out)
+        .contains("verdict:  pass")
+        .contains("sampling: not decided here (B3 output only)")
+        .contains("Envoy's Zipkin tracer samples with its own percentage");
+  }
+
+  @Test
+  void explain_validSampled_samplingAsReceived() throws IOException {
+    Run run;
+    try (InputStream in = Files.newInputStream(Path.of("examples/valid-w3c.txt"))) {
+      run = run(in);
+    }
+    assertThat(run.out).contains("sampling: as received: sampled");
   }
 
   @Test
@@ -174,6 +241,7 @@ class ExplainCommandTest {
   void explain_help_printsFlags() {
     Run run = run("", "--help");
     assertThat(run.status).isZero();
-    assertThat(run.out).contains("--formats LIST").contains("--sampling POLICY");
+    assertThat(run.out).contains("--formats LIST").contains("--sampling POLICY")
+        .contains("--new-trace-sampling PCT");
   }
 }
