@@ -1,0 +1,225 @@
+package io.meshtrace.xds.snapshot;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.HttpService;
+import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.config.trace.v3.ClientConfig;
+import io.envoyproxy.envoy.config.trace.v3.DatadogConfig;
+import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.config.trace.v3.SkyWalkingConfig;
+import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
+import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.envoyproxy.envoy.type.v3.Percent;
+import io.meshtrace.xds.config.MeshConfig;
+import java.util.List;
+
+/** Turns tracing settings of the mesh model into Envoy v3 tracing protos. */
+final class TracingProtos {
+
+  static final String OPENTELEMETRY = "envoy.tracers.opentelemetry";
+  static final String ZIPKIN = "envoy.tracers.zipkin";
+  static final String SKYWALKING = "envoy.tracers.skywalking";
+  static final String DATADOG = "envoy.tracers.datadog";
+
+  private TracingProtos() {}
+
+  /** Name of the cluster that reaches a provider's collector. */
+  static String collectorCluster(MeshConfig.Provider p) {
+    return "tracing|" + p.name();
+  }
+
+  /** The HCM {@code tracing.provider} block. */
+  static io.envoyproxy.envoy.config.trace.v3.Tracing.Http provider(MeshConfig.Provider p,
+      String serviceName) {
+    String cluster = collectorCluster(p);
+    String name;
+    Any config;
+    if (p instanceof MeshConfig.OpenTelemetryGrpc) {
+      MeshConfig.OpenTelemetryGrpc g = (MeshConfig.OpenTelemetryGrpc) p;
+      GrpcService.Builder svc = GrpcService.newBuilder().setEnvoyGrpc(
+          GrpcService.EnvoyGrpc.newBuilder().setClusterName(cluster).setAuthority(g.host()));
+      if (g.timeout() != null) {
+        svc.setTimeout(duration(g.timeout()));
+      }
+      for (MeshConfig.Header h : g.initialMetadata()) {
+        svc.addInitialMetadata(HeaderValue.newBuilder().setKey(h.name()).setValue(h.value()));
+      }
+      name = OPENTELEMETRY;
+      config = Any.pack(OpenTelemetryConfig.newBuilder().setGrpcService(svc)
+          .setServiceName(serviceName).build());
+    } else if (p instanceof MeshConfig.OpenTelemetryHttp) {
+      MeshConfig.OpenTelemetryHttp h = (MeshConfig.OpenTelemetryHttp) p;
+      HttpService.Builder svc = HttpService.newBuilder().setHttpUri(HttpUri.newBuilder()
+          .setUri("http://" + hostPort(h.host(), h.port()) + h.httpPath())
+          .setCluster(cluster)
+          .setTimeout(duration(h.timeout())));
+      for (MeshConfig.Header x : h.headers()) {
+        svc.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
+            .setHeader(HeaderValue.newBuilder().setKey(x.name()).setValue(x.value()))
+            .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+      }
+      name = OPENTELEMETRY;
+      config = Any.pack(OpenTelemetryConfig.newBuilder().setHttpService(svc)
+          .setServiceName(serviceName).build());
+    } else if (p instanceof MeshConfig.Zipkin) {
+      MeshConfig.Zipkin z = (MeshConfig.Zipkin) p;
+      name = ZIPKIN;
+      config = Any.pack(ZipkinConfig.newBuilder()
+          .setCollectorCluster(cluster)
+          .setCollectorEndpoint(z.httpPath())
+          .setCollectorEndpointVersion(z.protoEncoding()
+              ? ZipkinConfig.CollectorEndpointVersion.HTTP_PROTO
+              : ZipkinConfig.CollectorEndpointVersion.HTTP_JSON)
+          .setTraceId128Bit(z.traceId128bit())
+          // Istio's choice: client and server spans get their own ids.
+          .setSharedSpanContext(BoolValue.of(false))
+          .setCollectorHostname(z.host())
+          .build());
+    } else if (p instanceof MeshConfig.SkyWalking) {
+      MeshConfig.SkyWalking s = (MeshConfig.SkyWalking) p;
+      ClientConfig.Builder client = ClientConfig.newBuilder().setServiceName(serviceName);
+      if (s.accessToken() != null) {
+        client.setBackendToken(s.accessToken());
+      }
+      name = SKYWALKING;
+      config = Any.pack(SkyWalkingConfig.newBuilder()
+          .setGrpcService(GrpcService.newBuilder().setEnvoyGrpc(
+              GrpcService.EnvoyGrpc.newBuilder().setClusterName(cluster).setAuthority(s.host())))
+          .setClientConfig(client)
+          .build());
+    } else {
+      MeshConfig.Datadog d = (MeshConfig.Datadog) p;
+      name = DATADOG;
+      config = Any.pack(DatadogConfig.newBuilder()
+          .setCollectorCluster(cluster)
+          .setServiceName(serviceName)
+          .setCollectorHostname(d.host())
+          .build());
+    }
+    return io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
+        .setName(name).setTypedConfig(config).build();
+  }
+
+  /** The HCM {@code tracing} block for effective settings that have a provider. */
+  static HttpConnectionManager.Tracing hcmTracing(EffectiveTracing t, String serviceName) {
+    HttpConnectionManager.Tracing.Builder b = HttpConnectionManager.Tracing.newBuilder()
+        .setRandomSampling(Percent.newBuilder().setValue(t.randomSampling()))
+        .setClientSampling(Percent.newBuilder().setValue(t.clientSampling()))
+        .setOverallSampling(Percent.newBuilder().setValue(t.overallSampling()))
+        .setVerbose(t.verbose())
+        .setProvider(provider(t.provider(), serviceName));
+    if (t.maxPathTagLength() != null) {
+      b.setMaxPathTagLength(UInt32Value.of(t.maxPathTagLength()));
+    }
+    for (MeshConfig.CustomTag tag : t.customTags()) {
+      b.addCustomTags(customTag(tag));
+    }
+    // SkyWalking's tracer needs its own upstream span (Envoy docs for SkyWalkingConfig).
+    if (t.provider() instanceof MeshConfig.SkyWalking) {
+      b.setSpawnUpstreamSpan(BoolValue.of(true));
+    }
+    return b.build();
+  }
+
+  /** Route-level tracing overrides. */
+  static io.envoyproxy.envoy.config.route.v3.Tracing routeTracing(MeshConfig.RouteTracing t) {
+    io.envoyproxy.envoy.config.route.v3.Tracing.Builder b =
+        io.envoyproxy.envoy.config.route.v3.Tracing.newBuilder();
+    if (t.randomSamplingPercentage() != null) {
+      b.setRandomSampling(fraction(t.randomSamplingPercentage()));
+    }
+    if (t.clientSamplingPercentage() != null) {
+      b.setClientSampling(fraction(t.clientSamplingPercentage()));
+    }
+    if (t.overallSamplingPercentage() != null) {
+      b.setOverallSampling(fraction(t.overallSamplingPercentage()));
+    }
+    if (t.customTags() != null) {
+      for (MeshConfig.CustomTag tag : t.customTags().values()) {
+        b.addCustomTags(customTag(tag));
+      }
+    }
+    return b.build();
+  }
+
+  /** A percentage with fractions as parts per million (0.01% = 100/1,000,000). */
+  static FractionalPercent fraction(double percent) {
+    return FractionalPercent.newBuilder()
+        .setNumerator((int) Math.round(percent * 10_000))
+        .setDenominator(FractionalPercent.DenominatorType.MILLION)
+        .build();
+  }
+
+  static CustomTag customTag(MeshConfig.CustomTag t) {
+    CustomTag.Builder b = CustomTag.newBuilder().setTag(t.tag());
+    switch (t.kind()) {
+      case LITERAL:
+        b.setLiteral(CustomTag.Literal.newBuilder().setValue(t.value()));
+        break;
+      case ENVIRONMENT:
+        b.setEnvironment(CustomTag.Environment.newBuilder().setName(t.name())
+            .setDefaultValue(t.defaultValue() == null ? "" : t.defaultValue()));
+        break;
+      case HEADER:
+        b.setRequestHeader(CustomTag.Header.newBuilder().setName(t.name())
+            .setDefaultValue(t.defaultValue() == null ? "" : t.defaultValue()));
+        break;
+      default:
+        MetadataKind.Builder kind = MetadataKind.newBuilder();
+        switch (t.metadataKind()) {
+          case ROUTE:
+            kind.setRoute(MetadataKind.Route.getDefaultInstance());
+            break;
+          case CLUSTER:
+            kind.setCluster(MetadataKind.Cluster.getDefaultInstance());
+            break;
+          case HOST:
+            kind.setHost(MetadataKind.Host.getDefaultInstance());
+            break;
+          default:
+            kind.setRequest(MetadataKind.Request.getDefaultInstance());
+        }
+        MetadataKey.Builder key = MetadataKey.newBuilder().setKey(t.metadataKey());
+        for (String seg : t.metadataPath()) {
+          key.addPath(MetadataKey.PathSegment.newBuilder().setKey(seg));
+        }
+        b.setMetadata(CustomTag.Metadata.newBuilder().setKind(kind).setMetadataKey(key)
+            .setDefaultValue(t.defaultValue() == null ? "" : t.defaultValue()));
+    }
+    return b.build();
+  }
+
+  static Duration duration(java.time.Duration d) {
+    return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+  }
+
+  static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** The message types this control plane packs into {@code Any} fields. */
+  static List<com.google.protobuf.Message> anyTypes() {
+    return List.of(
+        HttpConnectionManager.getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst
+            .getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig
+            .getDefaultInstance(),
+        OpenTelemetryConfig.getDefaultInstance(),
+        ZipkinConfig.getDefaultInstance(),
+        SkyWalkingConfig.getDefaultInstance(),
+        DatadogConfig.getDefaultInstance());
+  }
+}

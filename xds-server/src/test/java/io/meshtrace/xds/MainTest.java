@@ -1,0 +1,114 @@
+package io.meshtrace.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.snapshot.MeshSnapshots;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+  @TempDir
+  Path dir;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) throws Exception {
+    return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void validate_goodFile_exit0WithVersions() throws Exception {
+    assertThat(run("validate", "config/bookinfo.yaml")).isZero();
+    assertThat(out.toString()).contains("ok, propagation w3c, 10 node groups")
+        .contains("sidecar/productpage {clusters=");
+  }
+
+  @Test
+  void validate_badFile_exit1WithMessagesNamingFields() throws Exception {
+    Path f = dir.resolve("bad.yaml");
+    Files.writeString(f, TestMesh.base().replace("randomSamplingPercentage: 10",
+        "randomSamplingPercentage: 140").replace("port: 4317", "port: 0"));
+    assertThat(run("validate", f.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("tracing[0].randomSamplingPercentage=140: must be between 0 and 100")
+        .contains("extensionProviders[0].opentelemetry.port=0: must be a port between 1 and"
+            + " 65535");
+  }
+
+  @Test
+  void validate_missingFile_exit1() throws Exception {
+    assertThat(run("validate", dir.resolve("none.yaml").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("cannot read");
+  }
+
+  @Test
+  void serve_missingFileOrBadConfig_exit1() throws Exception {
+    assertThat(run("serve", "--config", dir.resolve("none.yaml").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("cannot start").contains("none.yaml");
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, TestMesh.base().replace("number: 9080", "number: 99999"));
+    assertThat(run("serve", "--config", bad.toString(), "--port", "0", "--admin-port", "0"))
+        .isEqualTo(1);
+    assertThat(err.toString()).contains("services[0].ports[0].number=99999");
+  }
+
+  @Test
+  void usage_unknownCommand_exit2() throws Exception {
+    assertThat(run("frobnicate")).isEqualTo(2);
+    assertThat(run("serve", "--port", "x")).isEqualTo(2);
+    assertThat(err.toString()).contains("usage: xds-server serve");
+  }
+
+  /** Versions are content hashes: another JVM computes the same strings. */
+  @Test
+  void versions_otherProcess_same() throws Exception {
+    Process p = java("validate", "config/bookinfo.yaml");
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    var config = ConfigParser.parse(Files.readString(Path.of("config/bookinfo.yaml")), null);
+    for (String group : List.of("sidecar/productpage", "sidecar/reviews", "grpc/productpage")) {
+      String line = "  " + group + " "
+          + new TreeMap<>(MeshSnapshots.build(config, group).versions());
+      assertThat(stdout).contains(line);
+    }
+  }
+
+  @Test
+  void serve_bundledConfig_printsOneListeningLine() throws Exception {
+    Process p = java("serve", "--port", "0", "--admin-port", "0");
+    try {
+      BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8));
+      String line = r.readLine();
+      assertThat(line).matches(
+          "xds-server listening ads=127\\.0\\.0\\.1:\\d+ admin=127\\.0\\.0\\.1:\\d+");
+    } finally {
+      p.destroy();
+      assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  private static Process java(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx128m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+}

@@ -1,0 +1,473 @@
+package io.meshtrace.xds.config;
+
+import static io.meshtrace.xds.TestMesh.PROVIDERS;
+import static io.meshtrace.xds.TestMesh.SERVICES;
+import static io.meshtrace.xds.TestMesh.TRACING;
+import static io.meshtrace.xds.TestMesh.yaml;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshtrace.xds.TestMesh;
+import io.meshtrace.xds.config.MeshConfig.OpenTelemetryGrpc;
+import io.meshtrace.xds.config.MeshConfig.Zipkin;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigParserTest {
+
+  @Test
+  void parse_bundledBookinfo_hasNoProblems() throws Exception {
+    String text = Files.readString(Path.of("config/bookinfo.yaml"));
+    MeshConfig c = ConfigParser.parse(text, null);
+    assertThat(c.services()).extracting(MeshConfig.Service::name)
+        .containsExactly("productpage", "details", "reviews", "ratings");
+    assertThat(c.providers()).hasSize(5);
+    assertThat(c.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(TestMesh.problems(text)).isEmpty();
+    OpenTelemetryGrpc otel = (OpenTelemetryGrpc) c.provider("otel");
+    assertThat(otel.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(otel.initialMetadata()).containsExactly(new MeshConfig.Header("x-tenant",
+        "bookinfo"));
+    Zipkin z = (Zipkin) c.provider("zipkin");
+    assertThat(z.httpPath()).isEqualTo("/api/v2/spans");
+    assertThat(z.traceId128bit()).isTrue();
+  }
+
+  @Test
+  void parse_classpathCopy_equalsConfigDirectoryFile() throws Exception {
+    try (var in = getClass().getResourceAsStream("/io/meshtrace/xds/bookinfo.yaml")) {
+      assertThat(in).isNotNull();
+      assertThat(new String(in.readAllBytes()))
+          .isEqualTo(Files.readString(Path.of("config/bookinfo.yaml")));
+    }
+  }
+
+  @Test
+  void parse_meshVersionOnly_propagationFollowsVersion() throws Exception {
+    MeshConfig old = ConfigParser.parse("meshVersion: 1.18.0.124\n" + TestMesh.base(), null);
+    MeshConfig next = ConfigParser.parse("meshVersion: 1.18.0.125\n" + TestMesh.base(), null);
+    MeshConfig none = ConfigParser.parse(TestMesh.base(), null);
+    MeshConfig explicit = ConfigParser.parse("meshVersion: 1.10\npropagation: w3c\n"
+        + TestMesh.base(), null);
+    assertThat(old.propagation()).isEqualTo(MeshPropagation.Format.B3);
+    assertThat(old.warnings()).anyMatch(w -> w.contains("opentelemetry tracer propagates only"));
+    assertThat(next.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(next.warnings()).isEmpty();
+    assertThat(none.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(explicit.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(explicit.propagationExplicit()).isTrue();
+  }
+
+  @Test
+  void parse_explicitB3_onlyProvidersInUseChecked() throws Exception {
+    MeshConfig c = ConfigParser.parse("propagation: b3\n" + yaml(PROVIDERS + """
+          - name: zipkin
+            zipkin: {service: zipkin, port: 9411}
+        """, """
+        defaultProviders: {tracing: [zipkin]}
+        """, SERVICES), null);
+    assertThat(c.propagation()).isEqualTo(MeshPropagation.Format.B3);
+    assertThat(c.warnings()).isEmpty();
+  }
+
+  @Test
+  void parse_samplingFractions_kept() throws Exception {
+    MeshConfig c = ConfigParser.parse(yaml(PROVIDERS, """
+        defaultProviders: {tracing: [otel]}
+        tracing:
+          - randomSamplingPercentage: 0.01
+            clientSamplingPercentage: 99.5
+            overallSamplingPercentage: 0
+        """, SERVICES), null);
+    assertThat(c.tracing().get(0).randomSamplingPercentage()).isEqualTo(0.01);
+    assertThat(c.tracing().get(0).clientSamplingPercentage()).isEqualTo(99.5);
+    assertThat(c.tracing().get(0).overallSamplingPercentage()).isEqualTo(0.0);
+  }
+
+  static Stream<Arguments> invalidConfigs() {
+    String svc = SERVICES;
+    return Stream.of(
+        // root and top level
+        Arguments.of("root is a list", "- a\n- b\n", "(root)=", "must be a mapping"),
+        Arguments.of("unknown top-level key", TestMesh.base() + "tracng: []\n", "tracng=",
+            "unknown key"),
+        Arguments.of("bad meshVersion", "meshVersion: latest\n" + TestMesh.base(),
+            "meshVersion=latest", "dotted version"),
+        Arguments.of("unknown propagation", "propagation: jaeger\n" + TestMesh.base(),
+            "propagation=jaeger", "b3, w3c"),
+        Arguments.of("explicit b3 with an opentelemetry provider",
+            "propagation: b3\n" + TestMesh.base(), "propagation=b3",
+            "opentelemetry tracer propagates only w3c"),
+        Arguments.of("yaml syntax error", "services: [\n", "yaml:", "line"),
+        // providers
+        Arguments.of("unknown provider kind", yaml("""
+            extensionProviders:
+              - name: otel
+                jaeger: {service: j, port: 1}
+            """, TRACING, svc), "extensionProviders[0].jaeger=", "unknown key"),
+        Arguments.of("provider without kind", yaml("""
+            extensionProviders:
+              - name: otel
+            """, TRACING, svc), "extensionProviders[0]=(none)", "exactly one of"),
+        Arguments.of("provider with two kinds", yaml("""
+            extensionProviders:
+              - name: otel
+                zipkin: {service: z, port: 9411}
+                datadog: {service: d, port: 8126}
+            """, TRACING, svc), "extensionProviders[0]=", "exactly one of"),
+        Arguments.of("provider missing name", yaml("""
+            extensionProviders:
+              - zipkin: {service: z, port: 9411}
+            """, TRACING, svc), "extensionProviders[0].name=(missing)", "required"),
+        Arguments.of("duplicate provider name", yaml(PROVIDERS + """
+              - name: otel
+                zipkin: {service: z, port: 9411}
+            """, TRACING, svc), "extensionProviders[1].name=otel", "duplicate provider"),
+        Arguments.of("missing host", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry: {port: 4317}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry.service=(missing)",
+            "required"),
+        Arguments.of("host with a space", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry: {service: "otel collector", port: 4317}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry.service=otel collector",
+            "host name"),
+        Arguments.of("port 0", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry: {service: otel, port: 0}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry.port=0",
+            "between 1 and 65535"),
+        Arguments.of("port 70000", yaml("""
+            extensionProviders:
+              - name: otel
+                zipkin: {service: z, port: 70000}
+            """, TRACING, svc), "extensionProviders[0].zipkin.port=70000",
+            "between 1 and 65535"),
+        Arguments.of("port as text", yaml("""
+            extensionProviders:
+              - name: otel
+                skywalking: {service: sw, port: "eleven"}
+            """, TRACING, svc), "extensionProviders[0].skywalking.port=eleven",
+            "between 1 and 65535"),
+        Arguments.of("otel http path without slash", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry:
+                  service: otel
+                  port: 4318
+                  http: {path: v1/traces}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry.http.path=v1/traces",
+            "starting with /"),
+        Arguments.of("zipkin path without slash", yaml("""
+            extensionProviders:
+              - name: otel
+                zipkin: {service: z, port: 9411, path: api/v2/spans}
+            """, TRACING, svc), "extensionProviders[0].zipkin.path=api/v2/spans",
+            "starting with /"),
+        Arguments.of("zipkin unknown encoding", yaml("""
+            extensionProviders:
+              - name: otel
+                zipkin: {service: z, port: 9411, encoding: thrift}
+            """, TRACING, svc), "extensionProviders[0].zipkin.encoding=thrift",
+            "json, proto"),
+        Arguments.of("otel http and grpc both", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry:
+                  service: otel
+                  port: 4318
+                  http: {path: /v1/traces}
+                  grpc: {timeout: 1s}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry=http+grpc",
+            "at most one"),
+        Arguments.of("bad timeout", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry:
+                  service: otel
+                  port: 4317
+                  grpc: {timeout: soon}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry.grpc.timeout=soon",
+            "duration"),
+        Arguments.of("zero timeout", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry:
+                  service: otel
+                  port: 4318
+                  http: {timeout: 0s}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry.http.timeout=0s",
+            "greater than 0"),
+        Arguments.of("header name with space", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry:
+                  service: otel
+                  port: 4318
+                  http:
+                    headers: [{name: "x tenant", value: a}]
+            """, TRACING, svc),
+            "extensionProviders[0].opentelemetry.http.headers[0].name=x tenant",
+            "HTTP header name"),
+        Arguments.of("header value with newline", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry:
+                  service: otel
+                  port: 4318
+                  http:
+                    headers: [{name: x-tenant, value: "a\\nb"}]
+            """, TRACING, svc),
+            "extensionProviders[0].opentelemetry.http.headers[0].value=a\\x0ab",
+            "control characters"),
+        Arguments.of("grpc metadata upper case", yaml("""
+            extensionProviders:
+              - name: otel
+                opentelemetry:
+                  service: otel
+                  port: 4317
+                  grpc:
+                    initialMetadata: [{name: X-Tenant, value: a}]
+            """, TRACING, svc),
+            "extensionProviders[0].opentelemetry.grpc.initialMetadata[0].name=X-Tenant",
+            "lower case"),
+        Arguments.of("maxTagLength 0", yaml("""
+            extensionProviders:
+              - name: otel
+                zipkin: {service: z, port: 9411, maxTagLength: 0}
+            """, TRACING, svc), "extensionProviders[0].zipkin.maxTagLength=0",
+            "between 1 and 65535"),
+        // tracing
+        Arguments.of("sampling 140", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - randomSamplingPercentage: 140
+            """, svc), "tracing[0].randomSamplingPercentage=140", "between 0 and 100"),
+        Arguments.of("negative client sampling", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - clientSamplingPercentage: -1
+            """, svc), "tracing[0].clientSamplingPercentage=-1", "between 0 and 100"),
+        Arguments.of("overall sampling as text", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - overallSamplingPercentage: "half"
+            """, svc), "tracing[0].overallSamplingPercentage=half", "number between 0"),
+        Arguments.of("unknown provider reference", yaml(PROVIDERS, """
+            tracing:
+              - providers: [{name: jaeger}]
+            """, svc), "tracing[0].providers[0].name=jaeger", "unknown provider"),
+        Arguments.of("two providers in one rule", yaml(PROVIDERS + """
+              - name: zipkin
+                zipkin: {service: z, port: 9411}
+            """, """
+            tracing:
+              - providers: [{name: otel}, {name: zipkin}]
+            """, svc), "tracing[0].providers=2 providers", "exactly one"),
+        Arguments.of("unknown default provider", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [lightstep]}
+            """, svc), "defaultProviders.tracing[0]=lightstep", "unknown provider"),
+        Arguments.of("rules without any provider", yaml(PROVIDERS, """
+            tracing:
+              - randomSamplingPercentage: 5
+            """, svc), "tracing=(no provider)", "name a provider"),
+        Arguments.of("selector names unknown service", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - selector: {services: [payments]}
+                randomSamplingPercentage: 5
+            """, svc), "tracing[0].selector.services[0]=payments", "unknown service"),
+        Arguments.of("bad match mode", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - match: {mode: BOTH}
+            """, svc), "tracing[0].match.mode=BOTH", "CLIENT, SERVER"),
+        Arguments.of("misspelt tracing key", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - randomSamplingPercent: 5
+            """, svc), "tracing[0].randomSamplingPercent=5", "unknown key"),
+        Arguments.of("maxPathTagLength 0", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - maxPathTagLength: 0
+            """, svc), "tracing[0].maxPathTagLength=0", "between 1 and 65535"),
+        Arguments.of("custom tag header name with space", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - customTags:
+                  user: {header: {name: "end user"}}
+            """, svc), "tracing[0].customTags.user.header.name=end user", "header name"),
+        Arguments.of("custom tag with two kinds", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - customTags:
+                  user: {header: {name: u}, literal: {value: v}}
+            """, svc), "tracing[0].customTags.user=", "exactly one of"),
+        Arguments.of("custom tag literal empty (Envoy rule)", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - customTags:
+                  team: {literal: {value: ""}}
+            """, svc), "tracing[0].customTags.team.literal", "must not be empty"),
+        Arguments.of("custom tag metadata without path (Envoy rule)", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - customTags:
+                  policy: {metadata: {kind: route, key: envoy.filters.http.rbac}}
+            """, svc),
+            "tracing[0].customTags.policy.metadata: metadata.metadata_key.path=(0 items)",
+            "at least 1 items"),
+        Arguments.of("custom tag metadata without key (Envoy rule)", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - customTags:
+                  policy: {metadata: {kind: request, path: [a]}}
+            """, svc), "tracing[0].customTags.policy.metadata: metadata.metadata_key.key=\"\"",
+            "length must be at least 1"),
+        Arguments.of("custom tag metadata bad kind", yaml(PROVIDERS, """
+            defaultProviders: {tracing: [otel]}
+            tracing:
+              - customTags:
+                  policy: {metadata: {kind: pod, key: k, path: [a]}}
+            """, svc), "tracing[0].customTags.policy.metadata.kind=pod", "request, route"),
+        // services
+        Arguments.of("duplicate services", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080}]
+              - name: reviews
+                ports: [{number: 9081}]
+            """), "services[1].name=reviews", "duplicate service"),
+        Arguments.of("service name upper case", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: Reviews
+                ports: [{number: 9080}]
+            """), "services[0].name=Reviews", "DNS name"),
+        Arguments.of("service without ports", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+            """), "services[0].ports=(missing)", "at least one port"),
+        Arguments.of("service port 0", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 0}]
+            """), "services[0].ports[0].number=0", "between 1 and 65535"),
+        Arguments.of("targetPort 65536", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080, targetPort: 65536}]
+            """), "services[0].ports[0].targetPort=65536", "between 1 and 65535"),
+        Arguments.of("duplicate port number", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{name: a, number: 9080}, {name: b, number: 9080}]
+            """), "services[0].ports[1].number=9080", "duplicate port number"),
+        Arguments.of("unknown protocol", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080, protocol: THRIFT}]
+            """), "services[0].ports[0].protocol=THRIFT", "HTTP, HTTP2, GRPC"),
+        Arguments.of("endpoint host name for EDS", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080}]
+                endpoints: [{address: reviews-v1.local}]
+            """), "services[0].endpoints[0].address=reviews-v1.local", "IP addresses"),
+        Arguments.of("endpoint port for unknown port name", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{name: http, number: 9080}]
+                endpoints: [{address: 10.0.0.1, ports: {grpc: 9090}}]
+            """), "services[0].endpoints[0].ports.grpc=9090", "unknown port name"),
+        Arguments.of("endpoint weight 0", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080}]
+                endpoints: [{address: 10.0.0.1, weight: 0}]
+            """), "services[0].endpoints[0].weight=0", "between 1 and 128"),
+        Arguments.of("unknown dependency", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080}]
+                dependencies: [ratings]
+            """), "services[0].dependencies[0]=ratings", "unknown service"),
+        Arguments.of("route prefix without slash", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080}]
+                routes: [{name: api, prefix: api}]
+            """), "services[0].routes[0].prefix=api", "starting with /"),
+        Arguments.of("route sampling 101", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080}]
+                routes: [{name: api, prefix: /api, tracing: {randomSamplingPercentage: 101}}]
+            """), "services[0].routes[0].tracing.randomSamplingPercentage=101",
+            "between 0 and 100"),
+        Arguments.of("host shared by two services", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                hosts: [shared.local]
+                ports: [{number: 9080}]
+              - name: ratings
+                hosts: [shared.local]
+                ports: [{number: 9080}]
+            """), "services[1].hosts=shared.local", "already used by services[0]"),
+        Arguments.of("sidecar ports equal", TestMesh.base()
+            + "sidecar: {inboundPort: 15001, outboundPort: 15001}\n",
+            "sidecar.outboundPort=15001", "must differ"),
+        Arguments.of("tls file missing", TestMesh.base()
+            + "server: {ads: {tls: {keyStore: /nonexistent/ks.p12}}}\n",
+            "server.ads.tls.keyStore=/nonexistent/ks.p12", "readable file"),
+        Arguments.of("mTLS required without CA", TestMesh.base()
+            + "server: {ads: {tls: {requireClientCert: true}}}\n",
+            "server.ads.tls.requireClientCert=true", "needs clientCa"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidConfigs")
+  void problems_invalidConfig_namesTheField(String name, String yaml, String field,
+      String expected) {
+    assertThat(TestMesh.problems(yaml))
+        .as(name)
+        .anySatisfy(p -> assertThat(p).contains(field).contains(expected));
+  }
+
+  @Test
+  void invalidConfigs_moreThanThirty() {
+    assertThat(invalidConfigs().count()).isGreaterThanOrEqualTo(30);
+  }
+
+  @Test
+  void parse_severalProblems_reportsAll() {
+    assertThat(TestMesh.problems(yaml("""
+        extensionProviders:
+          - name: otel
+            zipkin: {service: z, port: 0, path: spans}
+        """, """
+        defaultProviders: {tracing: [otel]}
+        tracing:
+          - randomSamplingPercentage: 140
+        """, SERVICES))).hasSize(3);
+  }
+
+  @Test
+  void parseDuration_istioForms() {
+    assertThat(ConfigParser.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(ConfigParser.parseDuration("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(ConfigParser.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(ConfigParser.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(ConfigParser.parseDuration("10")).isNull();
+    assertThat(ConfigParser.parseDuration("s")).isNull();
+  }
+}
