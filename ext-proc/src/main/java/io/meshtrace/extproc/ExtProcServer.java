@@ -1,0 +1,171 @@
+package io.meshtrace.extproc;
+
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.meshtrace.context.TraceContextRepair;
+import io.meshtrace.extproc.config.ExtProcConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ext_proc gRPC server's lifecycle: the External Processor service and
+ * {@code grpc.health.v1.Health} on a caller-supplied {@link ServerBuilder} (Netty in
+ * production, in-process in tests), served on the transport threads ({@code directExecutor}:
+ * the handler never blocks).
+ *
+ * <pre>{@code
+ * ExtProcServer server = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
+ * ...
+ * server.shutdownGracefully(config.drainTimeout());
+ * }</pre>
+ */
+public final class ExtProcServer {
+
+  private static final Logger log = LoggerFactory.getLogger(ExtProcServer.class);
+  private static final String SERVICE_NAME = ExternalProcessorGrpc.SERVICE_NAME;
+  /** Room for bodies an Envoy configured to send them may stream (answered empty). */
+  private static final int MIN_INBOUND_MESSAGE_BYTES = 4 << 20;
+
+  private final ServerBuilder<?> builder;
+  private final StreamTracker tracker;
+  private final ExtProcMetrics metrics;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private volatile Server server;
+  private volatile boolean serving;
+
+  public ExtProcServer(ServerBuilder<?> builder, ExtProcConfig config) {
+    this.builder = builder;
+    this.tracker = new StreamTracker(config.maxConcurrentStreams());
+    this.metrics = new ExtProcMetrics(tracker::active);
+    MessageProcessor processor = new MessageProcessor(
+        TraceContextRepair.create(config.repairPolicy()), config.markerHeader(),
+        config.maxHeaders(), config.maxHeaderBytes(), metrics);
+    builder.directExecutor()
+        .addService(new ExternalProcessorService(processor, tracker, metrics))
+        .addService(health.getHealthService());
+  }
+
+  /**
+   * A Netty builder for {@code config}'s gRPC address and port, with TLS (and mTLS when a
+   * client CA is set), the stream limit per connection and a message size limit that fits the
+   * header limits.
+   */
+  public static ServerBuilder<?> nettyBuilder(ExtProcConfig config) throws IOException {
+    ServerCredentials credentials = InsecureServerCredentials.create();
+    ExtProcConfig.Tls tls = config.tls();
+    if (tls != null) {
+      TlsServerCredentials.Builder tlsBuilder = TlsServerCredentials.newBuilder()
+          .keyManager(tls.certChain().toFile(), tls.privateKey().toFile());
+      if (tls.clientCa() != null) {
+        tlsBuilder.trustManager(tls.clientCa().toFile())
+            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      }
+      credentials = tlsBuilder.build();
+    }
+    long perHeaderOverhead = 16L * config.maxHeaders();
+    int maxMessage = (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_INBOUND_MESSAGE_BYTES,
+        2L * config.maxHeaderBytes() + perHeaderOverhead + 65_536));
+    return NettyServerBuilder
+        .forAddress(new InetSocketAddress(config.grpcAddress(), config.grpcPort()), credentials)
+        .maxConcurrentCallsPerConnection(config.maxConcurrentStreams())
+        .maxInboundMessageSize(maxMessage)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true);
+  }
+
+  public ExtProcServer start() throws IOException {
+    server = builder.build().start();
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
+    serving = true;
+    log.info("ext_proc service started on {}", server.getListenSockets());
+    return this;
+  }
+
+  /** The addresses the gRPC server listens on (in-process servers report their name). */
+  public List<? extends SocketAddress> listenSockets() {
+    return server.getListenSockets();
+  }
+
+  /** The first TCP port the gRPC server bound, or -1 for a non-TCP server. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Serving and not draining. */
+  public boolean isReady() {
+    return serving && !tracker.draining();
+  }
+
+  public int activeStreams() {
+    return tracker.active();
+  }
+
+  ExtProcMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Stops accepting streams (health NOT_SERVING, new calls refused), waits at most
+   * {@code bound} for open streams to end, then cancels what is left. Returns true when every
+   * stream ended on its own.
+   */
+  public boolean shutdownGracefully(Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    health.enterTerminalState();
+    tracker.startDraining();
+    Server current = server;
+    if (current == null) {
+      return true;
+    }
+    log.info("draining: {} open stream(s), waiting at most {} ms", tracker.active(),
+        bound.toMillis());
+    current.shutdown();
+    boolean drained = tracker.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
+        && current.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    if (!drained) {
+      log.warn("drain bound reached with {} open stream(s); cancelling them", tracker.active());
+      current.shutdownNow();
+      current.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    serving = false;
+    log.info("ext_proc service stopped");
+    return drained;
+  }
+
+  /** Cancels every stream and stops at once. */
+  public void shutdownNow() throws InterruptedException {
+    health.enterTerminalState();
+    tracker.startDraining();
+    Server current = server;
+    if (current != null) {
+      current.shutdownNow();
+      current.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    serving = false;
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  /** Starts the admin HTTP listener for this server's health and metrics. */
+  AdminServer startAdmin(InetSocketAddress address) throws IOException {
+    AdminServer admin = new AdminServer(address, metrics, this::isReady);
+    admin.start();
+    return admin;
+  }
+}

@@ -1,0 +1,56 @@
+package io.meshtrace.extproc;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.meshtrace.context.RequestHeaders;
+
+/**
+ * The headers of an ext_proc {@code HttpHeaders} message read in place, without copying:
+ * {@code raw_value} bytes as ISO-8859-1 chars, or the legacy {@code value} string that older
+ * Envoys send instead when {@code raw_value} is empty.
+ */
+final class HeaderMapView implements RequestHeaders {
+
+  private final HeaderMap map;
+
+  HeaderMapView(HeaderMap map) {
+    this.map = map;
+  }
+
+  @Override
+  public int size() {
+    return map.getHeadersCount();
+  }
+
+  @Override
+  public CharSequence name(int index) {
+    return map.getHeaders(index).getKey();
+  }
+
+  @Override
+  public int valueLength(int index) {
+    HeaderValue header = map.getHeaders(index);
+    ByteString raw = header.getRawValue();
+    return raw.isEmpty() ? header.getValue().length() : raw.size();
+  }
+
+  @Override
+  public char valueCharAt(int index, int pos) {
+    HeaderValue header = map.getHeaders(index);
+    ByteString raw = header.getRawValue();
+    return raw.isEmpty() ? header.getValue().charAt(pos) : (char) (raw.byteAt(pos) & 0xff);
+  }
+
+  /** Bytes of all names and values, as Envoy counts them against its header size limit. */
+  long byteSize() {
+    long total = 0;
+    int size = map.getHeadersCount();
+    for (int i = 0; i < size; i++) {
+      HeaderValue header = map.getHeaders(i);
+      ByteString raw = header.getRawValue();
+      total += header.getKey().length() + (raw.isEmpty() ? header.getValue().length() : raw.size());
+    }
+    return total;
+  }
+}

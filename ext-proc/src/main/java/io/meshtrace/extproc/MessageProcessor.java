@@ -1,0 +1,190 @@
+package io.meshtrace.extproc;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
+import io.meshtrace.context.RepairResult;
+import io.meshtrace.context.TraceContextRepair;
+import io.meshtrace.context.Verdict;
+import io.meshtrace.extproc.config.HeaderNames;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers one ext_proc message with exactly one response of the matching kind.
+ *
+ * <p>{@code request_headers}: runs the repair engine over the headers in place and answers with
+ * a {@code HeadersResponse} whose {@code HeaderMutation} sets (values in {@code raw_value},
+ * {@code OVERWRITE_IF_EXISTS_OR_ADD}) and removes exactly what the verdict says, plus the
+ * marker header; on pass, an empty {@code HeadersResponse}. Mutations of headers Envoy protects
+ * (pseudo-headers, {@code host}, {@code x-envoy-*}) are never sent. Every other kind gets the
+ * matching empty response. Plain Java, no gRPC: the service hands each message here.
+ */
+final class MessageProcessor {
+
+  private static final Logger log = LoggerFactory.getLogger(MessageProcessor.class);
+
+  static final ProcessingResponse EMPTY_REQUEST_HEADERS =
+      ProcessingResponse.newBuilder().setRequestHeaders(HeadersResponse.getDefaultInstance()).build();
+  static final ProcessingResponse EMPTY_RESPONSE_HEADERS =
+      ProcessingResponse.newBuilder().setResponseHeaders(HeadersResponse.getDefaultInstance()).build();
+  static final ProcessingResponse EMPTY_REQUEST_BODY =
+      ProcessingResponse.newBuilder().setRequestBody(BodyResponse.getDefaultInstance()).build();
+  static final ProcessingResponse EMPTY_RESPONSE_BODY =
+      ProcessingResponse.newBuilder().setResponseBody(BodyResponse.getDefaultInstance()).build();
+  static final ProcessingResponse EMPTY_REQUEST_TRAILERS =
+      ProcessingResponse.newBuilder().setRequestTrailers(TrailersResponse.getDefaultInstance()).build();
+  static final ProcessingResponse EMPTY_RESPONSE_TRAILERS =
+      ProcessingResponse.newBuilder().setResponseTrailers(TrailersResponse.getDefaultInstance()).build();
+
+  static final String TOO_MANY_HEADERS = "too-many-headers";
+  static final String HEADERS_TOO_LARGE = "headers-too-large";
+  static final String ENGINE_FAILURE = "engine-failure";
+
+  private final TraceContextRepair repair;
+  private final String markerHeader;
+  private final int maxHeaders;
+  private final int maxHeaderBytes;
+  private final ExtProcMetrics metrics;
+
+  /**
+   * @param markerHeader header set to the reason code on repair / regenerate, or null for none
+   */
+  MessageProcessor(TraceContextRepair repair, String markerHeader, int maxHeaders,
+      int maxHeaderBytes, ExtProcMetrics metrics) {
+    this.repair = repair;
+    this.markerHeader = markerHeader;
+    this.maxHeaders = maxHeaders;
+    this.maxHeaderBytes = maxHeaderBytes;
+    this.metrics = metrics;
+  }
+
+  /**
+   * The response for {@code request}, or null when it carries no request kind at all (no Envoy
+   * sends that; the caller ends the stream with INVALID_ARGUMENT).
+   */
+  ProcessingResponse process(ProcessingRequest request, long streamId) {
+    switch (request.getRequestCase()) {
+      case REQUEST_HEADERS:
+        metrics.message(MessageKind.REQUEST_HEADERS);
+        return onRequestHeaders(request.getRequestHeaders(), streamId);
+      case RESPONSE_HEADERS:
+        metrics.message(MessageKind.RESPONSE_HEADERS);
+        return EMPTY_RESPONSE_HEADERS;
+      case REQUEST_BODY:
+        metrics.message(MessageKind.REQUEST_BODY);
+        return EMPTY_REQUEST_BODY;
+      case RESPONSE_BODY:
+        metrics.message(MessageKind.RESPONSE_BODY);
+        return EMPTY_RESPONSE_BODY;
+      case REQUEST_TRAILERS:
+        metrics.message(MessageKind.REQUEST_TRAILERS);
+        return EMPTY_REQUEST_TRAILERS;
+      case RESPONSE_TRAILERS:
+        metrics.message(MessageKind.RESPONSE_TRAILERS);
+        return EMPTY_RESPONSE_TRAILERS;
+      default:
+        return null;
+    }
+  }
+
+  ProcessingResponse onRequestHeaders(HttpHeaders headers, long streamId) {
+    long start = System.nanoTime();
+    HeaderMapView view = new HeaderMapView(headers.getHeaders());
+    if (view.size() > maxHeaders) {
+      return skip(streamId, TOO_MANY_HEADERS, view.size(), start);
+    }
+    long bytes = view.byteSize();
+    if (bytes > maxHeaderBytes) {
+      return skip(streamId, HEADERS_TOO_LARGE, bytes, start);
+    }
+    RepairResult result;
+    try {
+      result = repair.repair(view);
+    } catch (RuntimeException e) {
+      // The engine promises not to throw; if it does, the request goes on untouched.
+      metrics.outcome(ExtProcMetrics.ERROR, ENGINE_FAILURE);
+      log.warn("stream={} repair failed, request passed untouched", streamId, e);
+      metrics.latencyNanos(System.nanoTime() - start);
+      return EMPTY_REQUEST_HEADERS;
+    }
+    metrics.verdict(result.verdict(), result.reason());
+    ProcessingResponse response = result.verdict() == Verdict.PASS
+        ? EMPTY_REQUEST_HEADERS
+        : mutationResponse(result, streamId);
+    metrics.latencyNanos(System.nanoTime() - start);
+    if (log.isDebugEnabled()) {
+      log.debug("stream={} verdict={} reason={} trace_id={} span_id={} mutations={}", streamId,
+          result.verdict(), result.reason().code(), result.traceId(), result.spanId(),
+          result.mutations().size());
+    }
+    return response;
+  }
+
+  private ProcessingResponse skip(long streamId, String reason, long amount, long start) {
+    metrics.outcome(ExtProcMetrics.SKIPPED, reason);
+    metrics.latencyNanos(System.nanoTime() - start);
+    if (log.isDebugEnabled()) {
+      log.debug("stream={} verdict=skipped reason={} amount={}", streamId, reason, amount);
+    }
+    return EMPTY_REQUEST_HEADERS;
+  }
+
+  private ProcessingResponse mutationResponse(RepairResult result, long streamId) {
+    HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
+    List<io.meshtrace.context.HeaderMutation> changes = result.mutations();
+    for (int i = 0, n = changes.size(); i < n; i++) {
+      io.meshtrace.context.HeaderMutation change = changes.get(i);
+      String name = change.name();
+      if (HeaderNames.isProtected(name) || (!change.isRemove() && !isSafeValue(change.value()))) {
+        metrics.mutationDropped();
+        log.warn("stream={} dropped mutation of {}: not allowed or unsafe value", streamId, name);
+        continue;
+      }
+      if (change.isRemove()) {
+        mutation.addRemoveHeaders(name);
+      } else {
+        mutation.addSetHeaders(overwrite(name, change.value()));
+      }
+    }
+    if (markerHeader != null) {
+      mutation.addSetHeaders(overwrite(markerHeader, result.reason().code()));
+    }
+    return ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
+        .build();
+  }
+
+  /** {@code raw_value} only: current Envoy ignores {@code value}, and both set is an error. */
+  private static HeaderValueOption overwrite(String name, String value) {
+    return HeaderValueOption.newBuilder()
+        .setHeader(HeaderValue.newBuilder()
+            .setKey(name)
+            .setRawValue(ByteString.copyFrom(value, StandardCharsets.US_ASCII)))
+        .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+        .build();
+  }
+
+  /** Visible ASCII, space and tab only: Envoy rejects the whole response for a CR or LF. */
+  static boolean isSafeValue(String value) {
+    for (int i = 0, n = value.length(); i < n; i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+package io.meshtrace.extproc.config;
+
+/** Header name checks shared by the configuration and the per-request mutation filter. */
+public final class HeaderNames {
+
+  private static final String ENVOY_PREFIX = "x-envoy-";
+  private static final String TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
+
+  private HeaderNames() {}
+
+  /**
+   * True for headers Envoy's ext_proc filter refuses to change: pseudo-headers
+   * ({@code :authority}, {@code :method}, ...), {@code host} and {@code x-envoy-*}.
+   */
+  public static boolean isProtected(CharSequence name) {
+    int length = name.length();
+    if (length == 0) {
+      return true;
+    }
+    if (name.charAt(0) == ':') {
+      return true;
+    }
+    if (length == 4 && "host".contentEquals(name)) {
+      return true;
+    }
+    if (length < ENVOY_PREFIX.length()) {
+      return false;
+    }
+    for (int i = 0; i < ENVOY_PREFIX.length(); i++) {
+      if (name.charAt(i) != ENVOY_PREFIX.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Non-empty, only lower-case RFC 9110 token characters. */
+  static boolean isLowerCaseToken(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || TOKEN_SYMBOLS.indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isTraceHeader(String name) {
+    return switch (name) {
+      case "traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid",
+          "x-b3-sampled", "x-b3-flags", "x-request-id", "x-ot-span-context" -> true;
+      default -> false;
+    };
+  }
+}

@@ -1,0 +1,102 @@
+package io.meshtrace.extproc;
+
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** An ext_proc client speaking to the service as Envoy does: one bidi stream per HTTP request. */
+final class RawExtProcClient {
+
+  private final ExternalProcessorGrpc.ExternalProcessorStub stub;
+
+  RawExtProcClient(ManagedChannel channel) {
+    this.stub = ExternalProcessorGrpc.newStub(channel);
+  }
+
+  /** Sends {@code messages} one at a time, each waiting for its answer, then half-closes. */
+  List<ProcessingResponse> exchange(ProcessingRequest... messages) throws Exception {
+    Stream stream = open();
+    List<ProcessingResponse> responses = new ArrayList<>();
+    for (ProcessingRequest message : messages) {
+      stream.send(message);
+      responses.add(stream.next());
+    }
+    stream.halfClose();
+    Status status = stream.closed().get(10, TimeUnit.SECONDS);
+    if (!status.isOk()) {
+      throw status.asException();
+    }
+    return responses;
+  }
+
+  ProcessingResponse requestHeaders(EnvoyHeaders headers) throws Exception {
+    return exchange(headers.message()).get(0);
+  }
+
+  Stream open() {
+    Stream stream = new Stream();
+    stub.process(stream);
+    return stream;
+  }
+
+  /** One open stream: send, read answers, half-close or cancel. */
+  static final class Stream implements ClientResponseObserver<ProcessingRequest, ProcessingResponse> {
+    private final LinkedBlockingQueue<ProcessingResponse> responses = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Status> closed = new CompletableFuture<>();
+    private volatile ClientCallStreamObserver<ProcessingRequest> requests;
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<ProcessingRequest> requestStream) {
+      this.requests = requestStream;
+    }
+
+    @Override
+    public void onNext(ProcessingResponse value) {
+      responses.add(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      closed.complete(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      closed.complete(Status.OK);
+    }
+
+    void send(ProcessingRequest message) {
+      requests.onNext(message);
+    }
+
+    ProcessingResponse next() throws InterruptedException {
+      ProcessingResponse response = responses.poll(10, TimeUnit.SECONDS);
+      if (response == null) {
+        throw new AssertionError("no ext_proc response within 10 s; stream status "
+            + (closed.isDone() ? closed.join() : "open"));
+      }
+      return response;
+    }
+
+    void halfClose() {
+      requests.onCompleted();
+    }
+
+    void cancel() {
+      requests.cancel("client cancelled", null);
+    }
+
+    CompletableFuture<Status> closed() {
+      return closed;
+    }
+  }
+}

@@ -1,0 +1,304 @@
+package io.meshtrace.extproc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpTrailers;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.meshtrace.extproc.config.ExtProcConfig;
+import io.meshtrace.extproc.config.ExtProcConfigParser;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ext_proc protocol over a real HTTP/2 connection on 127.0.0.1: every message kind gets
+ * the matching response, and bad or odd clients (oversized headers, thousands of headers,
+ * invalid UTF-8, empty and silent streams, cancellation) neither crash the service nor leak a
+ * stream slot.
+ */
+class StreamHandlingTest {
+
+  private static ExtProcServer server;
+  private static ManagedChannel channel;
+  private static RawExtProcClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ExtProcConfig config = ExtProcConfigParser.fromArgs("--address", "127.0.0.1", "--port", "0",
+        "--limits.max-header-bytes", "8192", "--limits.max-headers", "200");
+    server = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
+    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
+        InsecureChannelCredentials.create()).build();
+    client = new RawExtProcClient(channel);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow();
+  }
+
+  @AfterEach
+  void noStreamLeft() throws Exception {
+    awaitActiveStreams(0);
+    // and the service still answers a normal request
+    assertThat(client.requestHeaders(EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete())))
+        .isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+  }
+
+  static void awaitActiveStreams(int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (server.activeStreams() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(server.activeStreams()).as("active streams").isEqualTo(expected);
+  }
+
+  @Test
+  void everyMessageKind_getsTheMatchingEmptyResponse_inOrder() throws Exception {
+    ProcessingRequest requestHeaders = EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete())
+        .message().toBuilder()
+        .setProtocolConfig(ProtocolConfiguration.getDefaultInstance())
+        .build();
+    List<ProcessingResponse> responses = client.exchange(
+        requestHeaders,
+        ProcessingRequest.newBuilder().setRequestBody(
+            HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("{\"a\":1}")).setEndOfStream(true)).build(),
+        ProcessingRequest.newBuilder().setRequestTrailers(HttpTrailers.newBuilder().setTrailers(
+            EnvoyHeaders.request().raw("x-checksum", "abc").map())).build(),
+        ProcessingRequest.newBuilder().setResponseHeaders(HttpHeaders.newBuilder().setHeaders(
+            HeaderMap.newBuilder().addHeaders(io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder()
+                .setKey(":status").setRawValue(ByteString.copyFromUtf8("200"))))).build(),
+        ProcessingRequest.newBuilder().setResponseBody(
+            HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("ok")).setEndOfStream(false)).build(),
+        ProcessingRequest.newBuilder().setResponseBody(
+            HttpBody.newBuilder().setEndOfStream(true)).build(),
+        ProcessingRequest.newBuilder().setResponseTrailers(HttpTrailers.newBuilder().setTrailers(
+            EnvoyHeaders.request().raw("grpc-status", "0").map())).build());
+    assertThat(responses).containsExactly(
+        MessageProcessor.EMPTY_REQUEST_HEADERS,
+        MessageProcessor.EMPTY_REQUEST_BODY,
+        MessageProcessor.EMPTY_REQUEST_TRAILERS,
+        MessageProcessor.EMPTY_RESPONSE_HEADERS,
+        MessageProcessor.EMPTY_RESPONSE_BODY,
+        MessageProcessor.EMPTY_RESPONSE_BODY,
+        MessageProcessor.EMPTY_RESPONSE_TRAILERS);
+    assertThat(responses.get(1).hasRequestBody()).isTrue();
+    assertThat(responses.get(3).hasResponseHeaders()).isTrue();
+  }
+
+  @Test
+  void oversizedHeaders_passedUntouched_andCountedSkipped() throws Exception {
+    double before = server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.HEADERS_TOO_LARGE);
+    EnvoyHeaders headers = EnvoyHeaders.request().raw("x-b3-traceid", HeaderRulesEndToEndTest.B3_TID)
+        .raw("cookie", "c".repeat(9000));
+    assertThat(client.requestHeaders(headers)).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+    assertThat(server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.HEADERS_TOO_LARGE))
+        .isEqualTo(before + 1);
+  }
+
+  @Test
+  void messageOverTheGrpcLimit_failsThatStreamOnly() throws Exception {
+    // 4 MiB is the smallest inbound message limit; 5 MiB of header value is refused by gRPC.
+    EnvoyHeaders headers = EnvoyHeaders.request().raw("cookie", "c".repeat(5 << 20));
+    RawExtProcClient.Stream stream = client.open();
+    stream.send(headers.message());
+    Status status = stream.closed().get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+  }
+
+  @Test
+  void thousandsOfHeaders_passedUntouched_andCountedSkipped() throws Exception {
+    double before = server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.TOO_MANY_HEADERS);
+    EnvoyHeaders headers = EnvoyHeaders.request().raw("x-b3-traceid", HeaderRulesEndToEndTest.B3_TID);
+    for (int i = 0; i < 5000; i++) {
+      headers.raw("x-custom-" + i, "v" + i);
+    }
+    assertThat(client.requestHeaders(headers)).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+    assertThat(server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.TOO_MANY_HEADERS))
+        .isEqualTo(before + 1);
+  }
+
+  @Test
+  void invalidUtf8InRawValue_isRepairedAsMalformed_neverEchoed() throws Exception {
+    byte[] bad = {(byte) 0xff, (byte) 0xfe, '8', '0', (byte) 0xc3, (byte) 0x28, (byte) 0x80};
+    EnvoyHeaders headers = EnvoyHeaders.request()
+        .rawBytes("traceparent", bad)
+        .rawBytes("x-b3-traceid", bad)
+        .rawBytes("x-b3-spanid", bad)
+        .rawBytes("b3", bad)
+        .rawBytes("tracestate", bad)
+        .raw("x-request-id", HeaderRulesEndToEndTest.RID);
+    ProcessingResponse response = client.requestHeaders(headers);
+    RepairedRequest out = RepairedRequest.apply(headers.map(), response);
+    assertThat(out.w3c().isValid()).isTrue();
+    assertThat(out.b3().isValid()).isTrue();
+    assertThat(out.w3c().getTraceId()).isEqualTo(out.b3().getTraceId());
+    response.getRequestHeaders().getResponse().getHeaderMutation().getSetHeadersList().forEach(set ->
+        assertThat(set.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1))
+            .matches("[\\x20-\\x7e]+"));
+    assertThat(out.has("tracestate")).isFalse();
+  }
+
+  @Test
+  void invalidUtf8InLegacyValueField_failsThatStreamOnly() throws Exception {
+    // protobuf refuses invalid UTF-8 in a string field: the bytes are patched in after encoding.
+    ProcessingRequest message = EnvoyHeaders.request().legacy("x-b3-traceid", "PATCHME!").message();
+    byte[] bytes = message.toByteArray();
+    byte[] marker = "PATCHME!".getBytes(StandardCharsets.US_ASCII);
+    int at = indexOf(bytes, marker);
+    assertThat(at).isPositive();
+    for (int i = 0; i < marker.length; i++) {
+      bytes[at + i] = (byte) 0xff;
+    }
+    MethodDescriptor<byte[], byte[]> raw = ExternalProcessorGrpc.getProcessMethod().toBuilder(
+        new BytesMarshaller(), new BytesMarshaller()).build();
+    ClientCall<byte[], byte[]> call = channel.newCall(raw, CallOptions.DEFAULT);
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    call.start(new ClientCall.Listener<>() {
+      @Override
+      public void onClose(Status status, Metadata trailers) {
+        closed.complete(status);
+      }
+    }, new Metadata());
+    call.request(1);
+    call.sendMessage(bytes);
+    Status status = closed.get(10, TimeUnit.SECONDS);
+    assertThat(status.isOk()).isFalse();
+    // gRPC answers a request it cannot parse with UNKNOWN "Application error processing RPC".
+    assertThat(status.getCode()).isEqualTo(Status.Code.UNKNOWN);
+  }
+
+  @Test
+  void emptyStream_halfClosedAtOnce_completesCleanly() throws Exception {
+    RawExtProcClient.Stream stream = client.open();
+    stream.halfClose();
+    assertThat(stream.closed().get(10, TimeUnit.SECONDS).isOk()).isTrue();
+  }
+
+  @Test
+  void streamThatNeverSends_holdsOneSlot_untilCancelled() throws Exception {
+    RawExtProcClient.Stream stream = client.open();
+    stream.send(ProcessingRequest.newBuilder()
+        .setResponseTrailers(HttpTrailers.getDefaultInstance()).build());
+    stream.next(); // this one is established on the server; the silent one only by its headers
+    RawExtProcClient.Stream silent = client.open();
+    awaitActiveStreams(2);
+    silent.cancel();
+    stream.cancel();
+    awaitActiveStreams(0);
+  }
+
+  @Test
+  void messageWithoutRequestKind_closesWithInvalidArgument() throws Exception {
+    RawExtProcClient.Stream stream = client.open();
+    stream.send(ProcessingRequest.getDefaultInstance());
+    Status status = stream.closed().get(10, TimeUnit.SECONDS);
+    assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void cancelAfterRequestHeaders_releasesTheStream() throws Exception {
+    List<RawExtProcClient.Stream> streams = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      RawExtProcClient.Stream stream = client.open();
+      stream.send(EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete()).message());
+      stream.next();
+      streams.add(stream);
+    }
+    awaitActiveStreams(20);
+    streams.forEach(RawExtProcClient.Stream::cancel);
+  }
+
+  @Test
+  void streamLimit_refusesWithResourceExhausted() throws Exception {
+    ExtProcConfig config = ExtProcConfigParser.fromArgs("--address", "127.0.0.1", "--port", "0",
+        "--limits.max-concurrent-streams", "2");
+    ExtProcServer limited = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
+    ManagedChannel limitedChannel = Grpc.newChannelBuilderForAddress("127.0.0.1", limited.port(),
+        InsecureChannelCredentials.create()).build();
+    try {
+      RawExtProcClient limitedClient = new RawExtProcClient(limitedChannel);
+      // The limit is server-wide: the third stream comes over a second connection.
+      RawExtProcClient.Stream first = limitedClient.open();
+      first.send(EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete()).message());
+      first.next();
+      RawExtProcClient.Stream second = limitedClient.open();
+      second.send(EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete()).message());
+      second.next();
+      ManagedChannel other = Grpc.newChannelBuilderForAddress("127.0.0.1", limited.port(),
+          InsecureChannelCredentials.create()).build();
+      try {
+        RawExtProcClient.Stream third = new RawExtProcClient(other).open();
+        third.send(EnvoyHeaders.request().message());
+        assertThat(third.closed().get(10, TimeUnit.SECONDS).getCode())
+            .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+      } finally {
+        other.shutdownNow();
+      }
+      first.halfClose();
+      second.halfClose();
+      assertThat(first.closed().get(10, TimeUnit.SECONDS).isOk()).isTrue();
+      assertThat(second.closed().get(10, TimeUnit.SECONDS).isOk()).isTrue();
+      assertThat(limited.activeStreams()).isZero();
+      assertThat(limited.metrics().requestCount("pass", "none")).isEqualTo(2);
+    } finally {
+      limitedChannel.shutdownNow();
+      limited.shutdownGracefully(Duration.ofSeconds(1));
+    }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

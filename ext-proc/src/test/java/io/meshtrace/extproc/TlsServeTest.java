@@ -1,0 +1,131 @@
+package io.meshtrace.extproc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.meshtrace.extproc.config.ExtProcConfig;
+import io.meshtrace.extproc.config.ExtProcConfigParser;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS and mTLS on the gRPC listener, with certificates made by the JDK's keytool: the server
+ * certificate (SAN 127.0.0.1) and a client certificate that the server's client-ca trusts.
+ */
+class TlsServeTest {
+
+  @TempDir
+  static Path dir;
+
+  private static Path serverCert;
+  private static Path serverKey;
+  private static Path clientCert;
+  private static Path clientKey;
+
+  @BeforeAll
+  static void certificates() throws Exception {
+    serverCert = dir.resolve("server.pem");
+    serverKey = dir.resolve("server.key");
+    clientCert = dir.resolve("client.pem");
+    clientKey = dir.resolve("client.key");
+    selfSigned("server", "CN=ext-proc.test", "SAN=ip:127.0.0.1,dns:localhost", serverCert, serverKey);
+    selfSigned("client", "CN=gateway.test", null, clientCert, clientKey);
+  }
+
+  private static void selfSigned(String alias, String dname, String san, Path certPem, Path keyPem)
+      throws Exception {
+    Path store = dir.resolve(alias + ".p12");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    ProcessBuilder command = san == null
+        ? new ProcessBuilder(keytool, "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname",
+            "secp256r1", "-dname", dname, "-validity", "2", "-keystore", store.toString(),
+            "-storetype", "PKCS12", "-storepass", "changeit")
+        : new ProcessBuilder(keytool, "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname",
+            "secp256r1", "-dname", dname, "-ext", san, "-validity", "2", "-keystore", store.toString(),
+            "-storetype", "PKCS12", "-storepass", "changeit");
+    Process process = command.redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
+
+    KeyStore keyStore = KeyStore.getInstance("PKCS12");
+    try (InputStream in = new FileInputStream(store.toFile())) {
+      keyStore.load(in, "changeit".toCharArray());
+    }
+    Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+    Files.writeString(certPem, "-----BEGIN CERTIFICATE-----\n"
+        + pem.encodeToString(keyStore.getCertificate(alias).getEncoded())
+        + "\n-----END CERTIFICATE-----\n");
+    PrivateKey key = (PrivateKey) keyStore.getKey(alias, "changeit".toCharArray());
+    Files.writeString(keyPem, "-----BEGIN PRIVATE KEY-----\n" + pem.encodeToString(key.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n");
+  }
+
+  private static ServingStatus check(ExtProcServer server, ChannelCredentials credentials)
+      throws Exception {
+    ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), credentials)
+        .build();
+    try {
+      return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void tls_servesClientsThatTrustTheServerCertificate() throws Exception {
+    ExtProcConfig config = ExtProcConfigParser.fromArgs("--address", "127.0.0.1", "--port", "0",
+        "--tls.cert-chain", serverCert.toString(), "--tls.private-key", serverKey.toString());
+    ExtProcServer server = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
+    try {
+      assertThat(check(server, TlsChannelCredentials.newBuilder()
+          .trustManager(serverCert.toFile()).build())).isEqualTo(ServingStatus.SERVING);
+    } finally {
+      server.shutdownNow();
+    }
+  }
+
+  @Test
+  void mtls_requiresAClientCertificateSignedByTheClientCa() throws Exception {
+    ExtProcConfig config = ExtProcConfigParser.fromArgs("--address", "127.0.0.1", "--port", "0",
+        "--tls.cert-chain", serverCert.toString(), "--tls.private-key", serverKey.toString(),
+        "--tls.client-ca", clientCert.toString());
+    ExtProcServer server = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
+    try {
+      assertThat(check(server, TlsChannelCredentials.newBuilder()
+          .trustManager(serverCert.toFile())
+          .keyManager(clientCert.toFile(), clientKey.toFile())
+          .build())).isEqualTo(ServingStatus.SERVING);
+      assertThatThrownBy(() -> check(server, TlsChannelCredentials.newBuilder()
+          .trustManager(serverCert.toFile()).build()))
+          .isInstanceOf(StatusRuntimeException.class);
+      assertThatThrownBy(() -> check(server, TlsChannelCredentials.newBuilder()
+          .trustManager(serverCert.toFile())
+          .keyManager(serverCert.toFile(), serverKey.toFile())
+          .build()))
+          .as("a certificate the client CA did not sign")
+          .isInstanceOf(StatusRuntimeException.class);
+    } finally {
+      server.shutdownNow();
+    }
+  }
+}
