@@ -144,6 +144,10 @@ final class ExtProcMetrics {
     return total;
   }
 
+  double messageCount(MessageKind kind) {
+    return messagePoints[kind.ordinal()].get();
+  }
+
   /** The count for one verdict and reason, 0 when never seen (reads, never creates, a series). */
   double requestCount(String verdict, String reason) {
     for (CounterSnapshot.CounterDataPointSnapshot point : requests.collect().getDataPoints()) {

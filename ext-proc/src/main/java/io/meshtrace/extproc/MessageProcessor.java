@@ -4,13 +4,16 @@ import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import io.meshtrace.context.RepairResult;
 import io.meshtrace.context.TraceContextRepair;
@@ -29,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * {@code OVERWRITE_IF_EXISTS_OR_ADD}) and removes exactly what the verdict says, plus the
  * marker header; on pass, an empty {@code HeadersResponse}. Mutations of headers Envoy protects
  * (pseudo-headers, {@code host}, {@code x-envoy-*}) are never sent. Every other kind gets the
- * matching empty response. Plain Java, no gRPC: the service hands each message here.
+ * matching empty response, except bodies in the modes where the processor must send the body
+ * back ({@code FULL_DUPLEX_STREAMED}, and {@code GRPC} of gRPC clients): those are echoed
+ * unchanged in a {@code streamed_response}. Plain Java, no gRPC: the service hands each message
+ * here.
  */
 final class MessageProcessor {
 
@@ -70,11 +76,28 @@ final class MessageProcessor {
     this.metrics = metrics;
   }
 
+  /** {@code BodySendMode} values whose bodies the processor has to send back. */
+  private static final int FULL_DUPLEX_STREAMED = 4;
+  private static final int GRPC = 5;
+
+  /**
+   * True for the body modes (from the stream's {@code protocol_config}) in which the processor
+   * must return every body chunk: Envoy's {@code FULL_DUPLEX_STREAMED} and gRPC's {@code GRPC}
+   * (value 5, newer than the protos built on here).
+   */
+  static boolean bodyComesBack(int bodySendMode) {
+    return bodySendMode == FULL_DUPLEX_STREAMED || bodySendMode == GRPC;
+  }
+
   /**
    * The response for {@code request}, or null when it carries no request kind at all (no Envoy
    * sends that; the caller ends the stream with INVALID_ARGUMENT).
+   *
+   * @param echoRequestBody request body chunks must come back (see {@link #bodyComesBack})
+   * @param echoResponseBody response body chunks must come back
    */
-  ProcessingResponse process(ProcessingRequest request, long streamId) {
+  ProcessingResponse process(ProcessingRequest request, long streamId, boolean echoRequestBody,
+      boolean echoResponseBody) {
     switch (request.getRequestCase()) {
       case REQUEST_HEADERS:
         metrics.message(MessageKind.REQUEST_HEADERS);
@@ -84,10 +107,14 @@ final class MessageProcessor {
         return EMPTY_RESPONSE_HEADERS;
       case REQUEST_BODY:
         metrics.message(MessageKind.REQUEST_BODY);
-        return EMPTY_REQUEST_BODY;
+        return echoRequestBody
+            ? ProcessingResponse.newBuilder().setRequestBody(unchanged(request.getRequestBody())).build()
+            : EMPTY_REQUEST_BODY;
       case RESPONSE_BODY:
         metrics.message(MessageKind.RESPONSE_BODY);
-        return EMPTY_RESPONSE_BODY;
+        return echoResponseBody
+            ? ProcessingResponse.newBuilder().setResponseBody(unchanged(request.getResponseBody())).build()
+            : EMPTY_RESPONSE_BODY;
       case REQUEST_TRAILERS:
         metrics.message(MessageKind.REQUEST_TRAILERS);
         return EMPTY_REQUEST_TRAILERS;
@@ -164,6 +191,22 @@ final class MessageProcessor {
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder()
             .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
+        .build();
+  }
+
+  /**
+   * The chunk sent back as it came. Fields newer than our protos (gRPC's
+   * {@code end_of_stream_without_message}, {@code grpc_message_compressed}) have the same numbers
+   * in {@code HttpBody} and {@code StreamedBodyResponse}, so they travel as unknown fields.
+   */
+  private static BodyResponse unchanged(HttpBody body) {
+    return BodyResponse.newBuilder()
+        .setResponse(CommonResponse.newBuilder()
+            .setBodyMutation(BodyMutation.newBuilder()
+                .setStreamedResponse(StreamedBodyResponse.newBuilder()
+                    .setBody(body.getBody())
+                    .setEndOfStream(body.getEndOfStream())
+                    .setUnknownFields(body.getUnknownFields()))))
         .build();
   }
 

@@ -2,6 +2,7 @@ package io.meshtrace.extproc;
 
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -23,6 +24,9 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   private final MessageProcessor processor;
   private final StreamTracker tracker;
   private final AtomicBoolean finished = new AtomicBoolean();
+  // Set from the first message's protocol_config; gRPC delivers one message at a time.
+  private boolean echoRequestBody;
+  private boolean echoResponseBody;
 
   ProcessingStream(long id, ServerCallStreamObserver<ProcessingResponse> responses,
       MessageProcessor processor, StreamTracker tracker) {
@@ -37,7 +41,17 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     if (finished.get()) {
       return;
     }
-    ProcessingResponse response = processor.process(request, id);
+    if (log.isDebugEnabled()) {
+      log.debug("stream={} received {}{}", id, request.getRequestCase(),
+          request.hasProtocolConfig() ? " with protocol_config " + request.getProtocolConfig() : "");
+    }
+    if (request.hasProtocolConfig()) {
+      ProtocolConfiguration config = request.getProtocolConfig();
+      echoRequestBody = MessageProcessor.bodyComesBack(config.getRequestBodyModeValue());
+      echoResponseBody = MessageProcessor.bodyComesBack(config.getResponseBodyModeValue());
+    }
+    ProcessingResponse response =
+        processor.process(request, id, echoRequestBody, echoResponseBody);
     if (response == null) {
       if (finish()) {
         log.debug("stream={} message without a request kind, closing", id);

@@ -3,6 +3,7 @@ package io.meshtrace.extproc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpTrailers;
@@ -26,21 +27,49 @@ class MessageProcessorTest {
   @Test
   void everyNonHeaderKind_getsItsEmptyResponse() {
     assertThat(processor.process(ProcessingRequest.newBuilder()
-        .setResponseHeaders(HttpHeaders.getDefaultInstance()).build(), 1))
+        .setResponseHeaders(HttpHeaders.getDefaultInstance()).build(), 1, false, false))
         .isEqualTo(MessageProcessor.EMPTY_RESPONSE_HEADERS);
     assertThat(processor.process(ProcessingRequest.newBuilder()
-        .setRequestBody(HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("x"))).build(), 1))
+        .setRequestBody(HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("x"))).build(), 1, false, false))
         .isEqualTo(MessageProcessor.EMPTY_REQUEST_BODY);
     assertThat(processor.process(ProcessingRequest.newBuilder()
-        .setResponseBody(HttpBody.getDefaultInstance()).build(), 1))
+        .setResponseBody(HttpBody.getDefaultInstance()).build(), 1, false, false))
         .isEqualTo(MessageProcessor.EMPTY_RESPONSE_BODY);
     assertThat(processor.process(ProcessingRequest.newBuilder()
-        .setRequestTrailers(HttpTrailers.getDefaultInstance()).build(), 1))
+        .setRequestTrailers(HttpTrailers.getDefaultInstance()).build(), 1, false, false))
         .isEqualTo(MessageProcessor.EMPTY_REQUEST_TRAILERS);
     assertThat(processor.process(ProcessingRequest.newBuilder()
-        .setResponseTrailers(HttpTrailers.getDefaultInstance()).build(), 1))
+        .setResponseTrailers(HttpTrailers.getDefaultInstance()).build(), 1, false, false))
         .isEqualTo(MessageProcessor.EMPTY_RESPONSE_TRAILERS);
-    assertThat(processor.process(ProcessingRequest.getDefaultInstance(), 1)).isNull();
+    assertThat(processor.process(ProcessingRequest.getDefaultInstance(), 1, false, false)).isNull();
+  }
+
+  @Test
+  void bodiesInModesThatNeedThemBack_areEchoedUnchanged_withNewerFieldsKept() {
+    assertThat(MessageProcessor.bodyComesBack(4)).as("FULL_DUPLEX_STREAMED").isTrue();
+    assertThat(MessageProcessor.bodyComesBack(5)).as("GRPC").isTrue();
+    assertThat(MessageProcessor.bodyComesBack(1)).as("STREAMED").isFalse();
+    assertThat(MessageProcessor.bodyComesBack(2)).as("BUFFERED").isFalse();
+    // field 3 = end_of_stream_without_message in newer protos
+    UnknownFieldSet newer = UnknownFieldSet.newBuilder()
+        .addField(3, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build();
+    HttpBody body = HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("\0\0\0\0\2hi"))
+        .setEndOfStream(true).setUnknownFields(newer).build();
+
+    ProcessingResponse request = processor.process(
+        ProcessingRequest.newBuilder().setRequestBody(body).build(), 1, true, false);
+    var streamed = request.getRequestBody().getResponse().getBodyMutation().getStreamedResponse();
+    assertThat(streamed.getBody()).isEqualTo(body.getBody());
+    assertThat(streamed.getEndOfStream()).isTrue();
+    assertThat(streamed.getUnknownFields()).isEqualTo(newer);
+
+    ProcessingResponse response = processor.process(
+        ProcessingRequest.newBuilder().setResponseBody(body).build(), 1, false, true);
+    assertThat(response.getResponseBody().getResponse().getBodyMutation().getStreamedResponse()
+        .getBody()).isEqualTo(body.getBody());
+    assertThat(processor.process(
+        ProcessingRequest.newBuilder().setResponseBody(body).build(), 1, true, false))
+        .isEqualTo(MessageProcessor.EMPTY_RESPONSE_BODY);
   }
 
   @Test

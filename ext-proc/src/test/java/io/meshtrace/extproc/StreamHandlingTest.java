@@ -113,6 +113,26 @@ class StreamHandlingTest {
   }
 
   @Test
+  void fullDuplexRequestBodies_comeBackUnchanged_streamedResponseBodiesDoNot() throws Exception {
+    ProcessingRequest first = EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete())
+        .message().toBuilder()
+        .setProtocolConfig(ProtocolConfiguration.newBuilder()
+            .setRequestBodyMode(io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3
+                .ProcessingMode.BodySendMode.FULL_DUPLEX_STREAMED)
+            .setResponseBodyMode(io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3
+                .ProcessingMode.BodySendMode.STREAMED))
+        .build();
+    HttpBody chunk = HttpBody.newBuilder().setBody(ByteString.copyFromUtf8("chunk-1")).build();
+    List<ProcessingResponse> responses = client.exchange(first,
+        ProcessingRequest.newBuilder().setRequestBody(chunk).build(),
+        ProcessingRequest.newBuilder().setResponseBody(chunk).build());
+    assertThat(responses.get(0)).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+    assertThat(responses.get(1).getRequestBody().getResponse().getBodyMutation()
+        .getStreamedResponse().getBody().toStringUtf8()).isEqualTo("chunk-1");
+    assertThat(responses.get(2)).isEqualTo(MessageProcessor.EMPTY_RESPONSE_BODY);
+  }
+
+  @Test
   void oversizedHeaders_passedUntouched_andCountedSkipped() throws Exception {
     double before = server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.HEADERS_TOO_LARGE);
     EnvoyHeaders headers = EnvoyHeaders.request().raw("x-b3-traceid", HeaderRulesEndToEndTest.B3_TID)

@@ -72,6 +72,8 @@ class XdsExtProcEndToEndTest {
 
   private static final String SCHEME = "xds-meshtrace";
   private static final String TARGET = "backend.mesh.local";
+  /** A second listener whose ext_proc filter sends every event, bodies in gRPC mode. */
+  private static final String TARGET_ALL = "backend-all-events.mesh.local";
   private static final String CLUSTER = "backend-cluster";
   private static final String INSECURE_CREDENTIALS =
       "type.googleapis.com/envoy.extensions.grpc_service.channel_credentials.insecure.v3.InsecureCredentials";
@@ -80,6 +82,8 @@ class XdsExtProcEndToEndTest {
    * number is the one in grpc-xds's shaded descriptor (GoogleGrpc.CHANNEL_CREDENTIALS_PLUGIN_FIELD_NUMBER).
    */
   private static final int CHANNEL_CREDENTIALS_PLUGIN_FIELD = 9;
+  /** ProcessingMode.BodySendMode.GRPC in grpc-xds's shaded protos. */
+  private static final int GRPC_BODY_MODE = 5;
 
   private static final Pattern SPAN_ID = Pattern.compile("[0-9a-f]{16}");
   private static final Pattern UUID_V4 =
@@ -90,6 +94,7 @@ class XdsExtProcEndToEndTest {
   private static Server xds;
   private static ExtProcServer extProc;
   private static ManagedChannel channel;
+  private static ManagedChannel allEventsChannel;
   private static XdsNameResolverProvider resolver;
 
   @BeforeAll
@@ -133,12 +138,17 @@ class XdsExtProcEndToEndTest {
     NameResolverRegistry.getDefaultRegistry().register(resolver);
     channel = Grpc.newChannelBuilder(SCHEME + ":///" + TARGET, InsecureChannelCredentials.create())
         .build();
+    allEventsChannel = Grpc.newChannelBuilder(SCHEME + ":///" + TARGET_ALL,
+        InsecureChannelCredentials.create()).build();
+    health.setStatus("backend", HealthCheckResponse.ServingStatus.SERVING);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    for (ManagedChannel open : new ManagedChannel[] {channel, allEventsChannel}) {
+      if (open != null) {
+        open.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
     }
     if (resolver != null) {
       NameResolverRegistry.getDefaultRegistry().deregister(resolver);
@@ -154,6 +164,33 @@ class XdsExtProcEndToEndTest {
   }
 
   static Snapshot snapshot(int extProcPort, int backendPort) {
+    ProcessingMode requestHeadersOnly = ProcessingMode.newBuilder()
+        .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
+        .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP)
+        .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+        .setRequestBodyMode(ProcessingMode.BodySendMode.NONE)
+        .setResponseBodyMode(ProcessingMode.BodySendMode.NONE)
+        .build();
+    // Every event gRPC's filter can send; response messages in its GRPC body mode (value 5,
+    // newer than the 1.0.49 protos), where the processor must send each message back. (Request
+    // messages in GRPC mode stalled inside grpc-java 1.85.1's filter even when echoed exactly as
+    // its own tests do; StreamHandlingTest covers that echo over the wire.)
+    ProcessingMode everything = ProcessingMode.newBuilder()
+        .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
+        .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SEND)
+        .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SEND)
+        .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SEND)
+        .setRequestBodyMode(ProcessingMode.BodySendMode.NONE)
+        .setResponseBodyModeValue(GRPC_BODY_MODE)
+        .build();
+    return Snapshot.create(List.of(cluster()), List.of(endpoints(backendPort)),
+        List.of(listener(TARGET, extProcPort, requestHeadersOnly),
+            listener(TARGET_ALL, extProcPort, everything)),
+        List.of(), List.of(), "1");
+  }
+
+  static Listener listener(String name, int extProcPort, ProcessingMode mode) {
     Any insecure = Any.newBuilder().setTypeUrl(INSECURE_CREDENTIALS).build();
     GrpcService.GoogleGrpc googleGrpc = GrpcService.GoogleGrpc.newBuilder()
         .setTargetUri("dns:///127.0.0.1:" + extProcPort)
@@ -165,13 +202,7 @@ class XdsExtProcEndToEndTest {
         .build();
     ExternalProcessor extProcFilter = ExternalProcessor.newBuilder()
         .setGrpcService(GrpcService.newBuilder().setGoogleGrpc(googleGrpc))
-        .setProcessingMode(ProcessingMode.newBuilder()
-            .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
-            .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP)
-            .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
-            .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
-            .setRequestBodyMode(ProcessingMode.BodySendMode.NONE)
-            .setResponseBodyMode(ProcessingMode.BodySendMode.NONE))
+        .setProcessingMode(mode)
         // Strict here: a call that does not go through the processor fails the test.
         .setFailureModeAllow(false)
         .setMessageTimeout(Durations.fromSeconds(5))
@@ -193,18 +224,24 @@ class XdsExtProcEndToEndTest {
             .setName("envoy.filters.http.router")
             .setTypedConfig(Any.pack(Router.getDefaultInstance())))
         .build();
-    Listener listener = Listener.newBuilder()
-        .setName(TARGET)
+    return Listener.newBuilder()
+        .setName(name)
         .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm)))
         .build();
-    Cluster cluster = Cluster.newBuilder()
+  }
+
+  static Cluster cluster() {
+    return Cluster.newBuilder()
         .setName(CLUSTER)
         .setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
             .setEdsConfig(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
         .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
         .build();
-    ClusterLoadAssignment endpoints = ClusterLoadAssignment.newBuilder()
+  }
+
+  static ClusterLoadAssignment endpoints(int backendPort) {
+    return ClusterLoadAssignment.newBuilder()
         .setClusterName(CLUSTER)
         .addEndpoints(LocalityLbEndpoints.newBuilder()
             .setLoadBalancingWeight(com.google.protobuf.UInt32Value.of(1))
@@ -215,20 +252,23 @@ class XdsExtProcEndToEndTest {
                             .setAddress("127.0.0.1")
                             .setPortValue(backendPort))))))
         .build();
-    return Snapshot.create(List.of(cluster), List.of(endpoints), List.of(listener), List.of(),
-        List.of(), "1");
   }
 
   private static Metadata call(String... pairs) throws InterruptedException {
+    return call(channel, "", pairs);
+  }
+
+  private static Metadata call(ManagedChannel via, String service, String... pairs)
+      throws InterruptedException {
     Metadata headers = new Metadata();
     for (int i = 0; i < pairs.length; i += 2) {
       headers.put(Metadata.Key.of(pairs[i], Metadata.ASCII_STRING_MARSHALLER), pairs[i + 1]);
     }
     received.clear();
-    HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
+    HealthCheckResponse response = HealthGrpc.newBlockingStub(via)
         .withDeadlineAfter(20, TimeUnit.SECONDS)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .check(HealthCheckRequest.getDefaultInstance());
+        .check(HealthCheckRequest.newBuilder().setService(service).build());
     assertThat(response.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     Metadata atBackend = received.poll(5, TimeUnit.SECONDS);
     assertThat(atBackend).as("metadata recorded by the backend").isNotNull();
@@ -258,6 +298,24 @@ class XdsExtProcEndToEndTest {
     assertThat(get(atBackend, "x-request-id")).matches(UUID_V4);
     assertThat(get(atBackend, "x-meshtrace-repair")).isEqualTo("b3-span-id-missing");
     assertThat(extProc.metrics().verdictCount(Verdict.REPAIR)).isEqualTo(repairsBefore + 1);
+  }
+
+  @Test
+  void filterSendingEveryEvent_stillWorks_responseBodiesComeBackUnchanged() throws Exception {
+    String traceId = "463ac35c9f6413ad48485a3953bb6124";
+    ExtProcMetrics metrics = extProc.metrics();
+    double responseBodies = metrics.messageCount(MessageKind.RESPONSE_BODY);
+    double responseHeaders = metrics.messageCount(MessageKind.RESPONSE_HEADERS);
+    double responseTrailers = metrics.messageCount(MessageKind.RESPONSE_TRAILERS);
+
+    // The SERVING answer reaches the caller only if the echoed response message was intact.
+    Metadata atBackend = call(allEventsChannel, "backend", "x-b3-traceid", traceId);
+
+    assertThat(getAll(atBackend, "x-b3-traceid")).containsExactly(traceId);
+    assertThat(get(atBackend, "traceparent")).startsWith("00-" + traceId + "-");
+    assertThat(metrics.messageCount(MessageKind.RESPONSE_BODY)).isGreaterThan(responseBodies);
+    assertThat(metrics.messageCount(MessageKind.RESPONSE_HEADERS)).isGreaterThan(responseHeaders);
+    assertThat(metrics.messageCount(MessageKind.RESPONSE_TRAILERS)).isGreaterThan(responseTrailers);
   }
 
   @Test
