@@ -415,6 +415,8 @@ final class SnapshotBuilder {
     putListener(Listener.newBuilder()
         .setName(TRACING_LISTENER)
         .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
+        // As the plain gateway's listener (and Istio's gateways): spans are egress spans.
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
         .addFilterChains(FilterChain.newBuilder().setName(TRACING_LISTENER)
             .addFilters(hcmFilter(traced.build())))
         .build(), "gateway.headerRepair");

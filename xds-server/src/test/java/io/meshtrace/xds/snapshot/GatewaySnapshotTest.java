@@ -116,6 +116,8 @@ class GatewaySnapshotTest {
     Listener tracing = r.snapshot().listeners().resources().get("tracing");
     assertThat(tracing.hasInternalListener()).isTrue();
     assertThat(tracing.hasAddress()).as("an internal listener has no socket").isFalse();
+    assertThat(tracing.getTrafficDirection())
+        .isEqualTo(io.envoyproxy.envoy.config.core.v3.TrafficDirection.OUTBOUND);
     HttpConnectionManager h = hcm(tracing);
     assertThat(h.getHttpFiltersList()).extracting(HttpFilter::getName)
         .containsExactly("envoy.filters.http.router");
