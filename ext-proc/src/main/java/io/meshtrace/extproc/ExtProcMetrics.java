@@ -24,6 +24,7 @@ import java.util.function.IntSupplier;
  * meshtrace_extproc_active_streams 4
  * meshtrace_extproc_streams_total 17
  * meshtrace_extproc_streams_refused_total 0
+ * meshtrace_extproc_streams_expired_total 0
  * meshtrace_extproc_mutations_dropped_total 0
  * meshtrace_extproc_processing_seconds_bucket{le="0.0001"} 15
  * </pre>
@@ -50,6 +51,7 @@ final class ExtProcMetrics {
   private final Counter streams;
   private final Counter refused;
   private final Counter dropped;
+  private final Counter expired;
   private final Histogram latency;
 
   ExtProcMetrics(IntSupplier activeStreams) {
@@ -87,6 +89,10 @@ final class ExtProcMetrics {
         .name("meshtrace_extproc_mutations_dropped_total")
         .help("Header mutations not sent because Envoy forbids them or the value was unsafe")
         .register(registry);
+    expired = Counter.builder()
+        .name("meshtrace_extproc_streams_expired_total")
+        .help("ext_proc streams ended for sending no message within the first-message timeout")
+        .register(registry);
     latency = Histogram.builder()
         .name("meshtrace_extproc_processing_seconds")
         .help("Time to process one request_headers message")
@@ -122,6 +128,10 @@ final class ExtProcMetrics {
 
   void streamRefused() {
     refused.inc();
+  }
+
+  void streamsExpired(int count) {
+    expired.inc(count);
   }
 
   void mutationDropped() {

@@ -16,6 +16,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,11 +40,20 @@ public final class ExtProcServer {
   private static final String SERVICE_NAME = ExternalProcessorGrpc.SERVICE_NAME;
   /** Room for bodies an Envoy configured to send them may stream (answered empty). */
   private static final int MIN_INBOUND_MESSAGE_BYTES = 4 << 20;
+  private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long MAX_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final ServerBuilder<?> builder;
   private final StreamTracker tracker;
   private final ExtProcMetrics metrics;
   private final HealthStatusManager health = new HealthStatusManager();
+  private final long firstMessageTimeoutNanos;
+  private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+      runnable -> {
+        Thread thread = new Thread(runnable, "ext-proc-silent-streams");
+        thread.setDaemon(true);
+        return thread;
+      });
   private volatile Server server;
   private volatile boolean serving;
 
@@ -50,6 +61,7 @@ public final class ExtProcServer {
     this.builder = builder;
     this.tracker = new StreamTracker(config.maxConcurrentStreams());
     this.metrics = new ExtProcMetrics(tracker::active);
+    this.firstMessageTimeoutNanos = config.firstMessageTimeout().toNanos();
     MessageProcessor processor = new MessageProcessor(
         TraceContextRepair.create(config.repairPolicy()), config.markerHeader(),
         config.maxHeaders(), config.maxHeaderBytes(), metrics);
@@ -88,11 +100,21 @@ public final class ExtProcServer {
 
   public ExtProcServer start() throws IOException {
     server = builder.build().start();
+    long period = Math.max(MIN_SWEEP_NANOS, Math.min(MAX_SWEEP_NANOS, firstMessageTimeoutNanos / 4));
+    sweeper.scheduleAtFixedRate(this::endSilentStreams, period, period, TimeUnit.NANOSECONDS);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
     serving = true;
     log.info("ext_proc service started on {}", server.getListenSockets());
     return this;
+  }
+
+  private void endSilentStreams() {
+    int expired = tracker.expireSilent(System.nanoTime(), firstMessageTimeoutNanos);
+    if (expired > 0) {
+      metrics.streamsExpired(expired);
+      log.debug("ended {} stream(s) that sent no message in time", expired);
+    }
   }
 
   /** The addresses the gRPC server listens on (in-process servers report their name). */
@@ -142,6 +164,7 @@ public final class ExtProcServer {
       current.awaitTermination(5, TimeUnit.SECONDS);
     }
     serving = false;
+    sweeper.shutdownNow();
     log.info("ext_proc service stopped");
     return drained;
   }
@@ -156,6 +179,7 @@ public final class ExtProcServer {
       current.awaitTermination(5, TimeUnit.SECONDS);
     }
     serving = false;
+    sweeper.shutdownNow();
   }
 
   public void awaitTermination() throws InterruptedException {

@@ -126,6 +126,16 @@ final class MessageProcessor {
     }
   }
 
+  /**
+   * True for a message whose kind is newer than the protos built on here (it arrives as unknown
+   * fields, e.g. gRPC's client window updates): such messages are informational and get no
+   * answer, while every kind that needs one is known.
+   */
+  static boolean isNewerKind(ProcessingRequest request) {
+    return request.getRequestCase() == ProcessingRequest.RequestCase.REQUEST_NOT_SET
+        && !request.getUnknownFields().asMap().isEmpty();
+  }
+
   ProcessingResponse onRequestHeaders(HttpHeaders headers, long streamId) {
     long start = System.nanoTime();
     HeaderMapView view = new HeaderMapView(headers.getHeaders());

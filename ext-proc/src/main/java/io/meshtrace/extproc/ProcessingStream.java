@@ -13,7 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One ext_proc stream (one HTTP request at the gateway). Answers each message through the
  * {@link MessageProcessor}; releases its slot exactly once, whether Envoy ends, resets or
- * cancels the stream, and never writes after that.
+ * cancels the stream or it is ended for sending nothing, and never writes after that.
+ *
+ * <p>Writes happen under the stream's lock: gRPC delivers messages on the transport thread, while
+ * a silent stream is ended from the sweeper thread.
  */
 final class ProcessingStream implements StreamObserver<ProcessingRequest> {
 
@@ -24,6 +27,8 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   private final MessageProcessor processor;
   private final StreamTracker tracker;
   private final AtomicBoolean finished = new AtomicBoolean();
+  private final long openedAtNanos = System.nanoTime();
+  private boolean firstMessageSeen;
   // Set from the first message's protocol_config; gRPC delivers one message at a time.
   private boolean echoRequestBody;
   private boolean echoResponseBody;
@@ -34,12 +39,21 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     this.responses = responses;
     this.processor = processor;
     this.tracker = tracker;
+    tracker.awaitingFirstMessage(this);
+  }
+
+  long openedAtNanos() {
+    return openedAtNanos;
   }
 
   @Override
-  public void onNext(ProcessingRequest request) {
+  public synchronized void onNext(ProcessingRequest request) {
     if (finished.get()) {
       return;
+    }
+    if (!firstMessageSeen) {
+      firstMessageSeen = true;
+      tracker.firstMessageArrived(this);
     }
     if (log.isDebugEnabled()) {
       log.debug("stream={} received {}{}", id, request.getRequestCase(),
@@ -49,6 +63,13 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
       ProtocolConfiguration config = request.getProtocolConfig();
       echoRequestBody = MessageProcessor.bodyComesBack(config.getRequestBodyModeValue());
       echoResponseBody = MessageProcessor.bodyComesBack(config.getResponseBodyModeValue());
+    }
+    if (MessageProcessor.isNewerKind(request)) {
+      if (log.isDebugEnabled()) {
+        log.debug("stream={} ignored a message of a newer kind, fields {}", id,
+            request.getUnknownFields().asMap().keySet());
+      }
+      return;
     }
     ProcessingResponse response =
         processor.process(request, id, echoRequestBody, echoResponseBody);
@@ -72,7 +93,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
   }
 
   @Override
-  public void onCompleted() {
+  public synchronized void onCompleted() {
     if (finish()) {
       responses.onCompleted();
     }
@@ -85,6 +106,21 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     }
   }
 
+  /**
+   * Ends a stream that sent nothing within {@code limits.first-message-timeout}; false when it
+   * had already ended.
+   */
+  synchronized boolean expire() {
+    if (!finish()) {
+      return false;
+    }
+    log.debug("stream={} sent no message in time, closing", id);
+    responses.onError(Status.DEADLINE_EXCEEDED
+        .withDescription("no ext_proc message within limits.first-message-timeout")
+        .asRuntimeException());
+    return true;
+  }
+
   /** The call is over on the server side, however it ended. */
   void closed() {
     if (finish() && log.isDebugEnabled()) {
@@ -94,6 +130,7 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
 
   private boolean finish() {
     if (finished.compareAndSet(false, true)) {
+      tracker.firstMessageArrived(this);
       tracker.closed();
       return true;
     }

@@ -50,7 +50,8 @@ class StreamHandlingTest {
   @BeforeAll
   static void start() throws Exception {
     ExtProcConfig config = ExtProcConfigParser.fromArgs("--address", "127.0.0.1", "--port", "0",
-        "--limits.max-header-bytes", "8192", "--limits.max-headers", "200");
+        "--limits.max-header-bytes", "8192", "--limits.max-headers", "200",
+        "--limits.first-message-timeout", "2s");
     server = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
     channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
         InsecureChannelCredentials.create()).build();
@@ -232,6 +233,61 @@ class StreamHandlingTest {
     silent.cancel();
     stream.cancel();
     awaitActiveStreams(0);
+  }
+
+  @Test
+  void streamThatNeverSends_isEndedAfterTheFirstMessageTimeout() throws Exception {
+    double expiredBefore = expiredCount();
+    long start = System.nanoTime();
+    RawExtProcClient.Stream silent = client.open();
+    // a stream that did send stays open past the timeout
+    RawExtProcClient.Stream talking = client.open();
+    try {
+      talking.send(EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete()).message());
+      talking.next();
+      Status status = silent.closed().get(10, TimeUnit.SECONDS);
+      assertThat(status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+          .isGreaterThanOrEqualTo(2_000);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (expiredCount() < expiredBefore + 1 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertThat(expiredCount()).isEqualTo(expiredBefore + 1);
+      assertThat(talking.closed()).isNotDone();
+      awaitActiveStreams(1);
+    } finally {
+      talking.halfClose();
+    }
+    assertThat(talking.closed().get(10, TimeUnit.SECONDS).isOk()).isTrue();
+  }
+
+  private static double expiredCount() throws IOException {
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    server.metrics().writeText(text);
+    for (String line : text.toString(StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith("meshtrace_extproc_streams_expired_total ")) {
+        return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("meshtrace_extproc_streams_expired_total not exported");
+  }
+
+  @Test
+  void messageOfANewerKind_getsNoAnswer_andTheStreamGoesOn() throws Exception {
+    // field 13 = client_window_update in newer ext_proc protos, unknown to 1.0.49
+    ProcessingRequest newer = ProcessingRequest.newBuilder()
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+            .addField(13, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                .addLengthDelimited(ByteString.EMPTY).build())
+            .build())
+        .build();
+    RawExtProcClient.Stream stream = client.open();
+    stream.send(newer);
+    stream.send(EnvoyHeaders.request().raw(HeaderRulesEndToEndTest.complete()).message());
+    assertThat(stream.next()).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+    stream.halfClose();
+    assertThat(stream.closed().get(10, TimeUnit.SECONDS).isOk()).isTrue();
   }
 
   @Test

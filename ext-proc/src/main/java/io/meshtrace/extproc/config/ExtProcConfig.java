@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param maxConcurrentStreams streams open at once before new ones are refused
  * @param maxHeaderBytes requests with more header bytes (names + values) pass untouched
  * @param maxHeaders requests with more header entries pass untouched
+ * @param firstMessageTimeout a stream that sends no message for this long is ended
  */
 public record ExtProcConfig(
     String grpcAddress,
@@ -32,13 +33,15 @@ public record ExtProcConfig(
     String markerHeader,
     int maxConcurrentStreams,
     int maxHeaderBytes,
-    int maxHeaders) {
+    int maxHeaders,
+    Duration firstMessageTimeout) {
 
   public ExtProcConfig {
     Objects.requireNonNull(grpcAddress, "grpcAddress");
     Objects.requireNonNull(adminAddress, "adminAddress");
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     Objects.requireNonNull(repairPolicy, "repairPolicy");
+    Objects.requireNonNull(firstMessageTimeout, "firstMessageTimeout");
   }
 
   /**
@@ -55,6 +58,7 @@ public record ExtProcConfig(
   /** A copy listening on other ports (tests use 0). */
   public ExtProcConfig withPorts(int grpc, int admin) {
     return new ExtProcConfig(grpcAddress, grpc, adminAddress, admin, drainTimeout, tls,
-        repairPolicy, markerHeader, maxConcurrentStreams, maxHeaderBytes, maxHeaders);
+        repairPolicy, markerHeader, maxConcurrentStreams, maxHeaderBytes, maxHeaders,
+        firstMessageTimeout);
   }
 }

@@ -232,6 +232,11 @@ public final class ExtProcConfigParser {
     int maxStreams = integer("limits.max-concurrent-streams", 1, MAX_STREAMS);
     int maxHeaderBytes = integer("limits.max-header-bytes", MIN_HEADER_BYTES, MAX_HEADER_BYTES);
     int maxHeaders = integer("limits.max-headers", 1, MAX_HEADERS);
+    int problemsBefore = problems.size();
+    Duration firstMessageTimeout = duration("limits.first-message-timeout");
+    if (firstMessageTimeout.isZero() && problems.size() == problemsBefore) {
+      problem("limits.first-message-timeout", "must be longer than 0, e.g. 10s");
+    }
 
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -239,7 +244,7 @@ public final class ExtProcConfigParser {
     RepairPolicy policy = new RepairPolicy(
         formats, winner, addRequestId, edgeSampling, tracestateLimit, startTrace, newTraceSampling);
     return new ExtProcConfig(grpcAddress, grpcPort, adminAddress, adminPort, drain, tls, policy,
-        marker, maxStreams, maxHeaderBytes, maxHeaders);
+        marker, maxStreams, maxHeaderBytes, maxHeaders, firstMessageTimeout);
   }
 
   private String value(String key) {

@@ -39,6 +39,7 @@ class ExtProcConfigParserTest {
     assertThat(config.maxConcurrentStreams()).isEqualTo(10_000);
     assertThat(config.maxHeaderBytes()).isEqualTo(98_304);
     assertThat(config.maxHeaders()).isEqualTo(500);
+    assertThat(config.firstMessageTimeout()).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test
@@ -114,6 +115,8 @@ class ExtProcConfigParserTest {
       "limits.max-concurrent-streams|0|limits.max-concurrent-streams=0: must be an integer between 1 and 1000000",
       "limits.max-header-bytes|100|limits.max-header-bytes=100: must be an integer between 1024 and 16777216",
       "limits.max-headers|lots|limits.max-headers=lots: must be an integer between 1 and 100000",
+      "limits.first-message-timeout|0s|limits.first-message-timeout=0s: must be longer than 0",
+      "limits.first-message-timeout|soon|limits.first-message-timeout=soon: must be a duration",
       "tls.client-ca|/etc/ca.pem|tls.client-ca=/etc/ca.pem: needs tls.cert-chain and tls.private-key",
       "tls.cert-chain|/nonexistent/cert.pem|tls.private-key=: required when tls.cert-chain is set",
   })
