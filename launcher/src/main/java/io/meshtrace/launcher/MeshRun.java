@@ -209,6 +209,6 @@ final class MeshRun implements AutoCloseable {
     } finally {
       extProcAdmin.close();
     }
-    LOG.info("stopped (ads host {})", adsHost);
+    LOG.info("xds-server and ext-proc stopped (ADS was at {})", adsHost);
   }
 }

@@ -29,6 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherProcessTest {
 
+  /** The command that runs the launcher from the test class path. */
+  static List<String> classPathCommand() {
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", System.getProperty("java.class.path"), Launcher.class.getName());
+  }
+
   private static final Pattern LINE = Pattern.compile("meshtrace running"
       + " ads=127\\.0\\.0\\.1:(\\d+) xds-admin=127\\.0\\.0\\.1:(\\d+)"
       + " ext-proc=127\\.0\\.0\\.1:(\\d+) ext-proc-admin=127\\.0\\.0\\.1:(\\d+)"
@@ -43,13 +49,17 @@ class LauncherProcessTest {
   @Test
   void launcher_portsZero_printsLine_adminsHealthy_bootstrapsDecode_sigtermStops()
       throws Exception {
+    runAndStop(classPathCommand(), dir);
+  }
+
+  /** Starts {@code command} with every port 0, checks all of it, stops it with SIGTERM. */
+  static void runAndStop(List<String> command, Path dir) throws Exception {
     Path run = dir.resolve("run");
     Path stderr = dir.resolve("stderr.txt");
-    Process p = new ProcessBuilder(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), Launcher.class.getName(),
-        "--ads-port", "0", "--xds-admin-port", "0", "--ext-proc-port", "0",
-        "--ext-proc-admin-port=0", "--dir", run.toString()))
+    List<String> args = new java.util.ArrayList<>(command);
+    args.addAll(List.of("--ads-port", "0", "--xds-admin-port", "0", "--ext-proc-port", "0",
+        "--ext-proc-admin-port=0", "--dir", run.toString()));
+    Process p = new ProcessBuilder(args)
         .redirectError(stderr.toFile())
         .start();
     try {
