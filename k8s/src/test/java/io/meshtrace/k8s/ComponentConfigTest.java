@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -93,13 +94,24 @@ class ComponentConfigTest {
   }
 
   @Test
-  void xdsGateway_extProcSettings_equalTheStaticGatewayAndTheEnvoyFilters() {
+  void xdsGateway_extProcSettings_equalTheStaticGateway() {
     ExternalProcessor generated = extProcOf(EnvoyConfigTest.hcm(
         gatewaySnapshot().listeners().resources().get("edge")));
     ExternalProcessor shipped = extProcOf(EnvoyConfigTest.hcm(EnvoyConfigTest.listener(
         EnvoyConfigTest.load("envoy/gateway-static.yaml"), "edge")));
     assertThat(generated.toBuilder().clearGrpcService().build())
         .isEqualTo(shipped.toBuilder().clearGrpcService().build());
+  }
+
+  @Test
+  void xdsGateway_edgeHcmAndClusters_equalTheStaticGateway() {
+    Bootstrap shipped = EnvoyConfigTest.load("envoy/gateway-static.yaml");
+    assertThat(EnvoyConfigTest.hcm(gatewaySnapshot().listeners().resources().get("edge")))
+        .isEqualTo(EnvoyConfigTest.hcm(EnvoyConfigTest.listener(shipped, "edge")));
+    for (String name : List.of("internal_tracing", "ext_proc")) {
+      assertThat(gatewaySnapshot().clusters().resources().get(name)).as(name)
+          .isEqualTo(EnvoyConfigTest.cluster(shipped, name));
+    }
   }
 
   private static ExternalProcessor extProcOf(HttpConnectionManager hcm) {

@@ -381,7 +381,6 @@ final class SnapshotBuilder {
                 .setName("all")
                 .addDomains("*")
                 .addRoutes(Route.newBuilder()
-                    .setName("to_tracing")
                     .setMatch(RouteMatch.newBuilder().setPrefix("/"))
                     .setRoute(RouteAction.newBuilder().setCluster(INTERNAL_CLUSTER)))))
         .addHttpFilters(HttpFilter.newBuilder()
@@ -423,7 +422,8 @@ final class SnapshotBuilder {
 
     putCluster(Cluster.newBuilder()
         .setName(INTERNAL_CLUSTER)
-        .setType(Cluster.DiscoveryType.STATIC)
+        // STATIC, Envoy's default type: its one endpoint is an internal address.
+        .setConnectTimeout(CONNECT_TIMEOUT)
         .setLoadAssignment(ClusterLoadAssignment.newBuilder()
             .setClusterName(INTERNAL_CLUSTER)
             .addEndpoints(LocalityLbEndpoints.newBuilder()
