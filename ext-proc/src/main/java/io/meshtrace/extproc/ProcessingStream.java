@@ -108,10 +108,11 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
 
   /**
    * Ends a stream that sent nothing within {@code limits.first-message-timeout}; false when it
-   * had already ended.
+   * had sent something or had already ended.
    */
   synchronized boolean expire() {
-    if (!finish()) {
+    // A message may have arrived after the sweeper picked this stream.
+    if (firstMessageSeen || !finish()) {
       return false;
     }
     log.debug("stream={} sent no message in time, closing", id);
