@@ -18,6 +18,9 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport;
 import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.meshtrace.xds.bootstrap.EnvoyBootstrap;
+import io.meshtrace.xds.snapshot.NodeGroups;
+import io.meshtrace.xds.snapshot.NodeRole;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -42,6 +45,26 @@ class EnvoyConfigTest {
       assertThat(e.getName()).isEqualTo("envoy.bootstrap.internal_listener");
       assertThat(e.getTypedConfig().is(InternalListener.class)).isTrue();
     });
+  }
+
+  /**
+   * The shipped bootstraps are what {@code xds-server bootstrap} prints for the arguments this
+   * folder documents (the command line is also the files' "Generated" comment): they cannot
+   * drift from what xds-server expects (node cluster, role metadata, ADS settings).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+      "envoy/gateway-bootstrap.yaml, meshtrace-gateway, meshtrace-gateway, GATEWAY",
+      "envoy/sidecar-bootstrap.yaml, meshtrace-sidecar, productpage, SIDECAR",
+  })
+  void shippedBootstrap_equalsWhatXdsServerPrints(String file, String nodeId, String cluster, NodeRole role) {
+    EnvoyBootstrap.Options o = new EnvoyBootstrap.Options(nodeId, cluster, role, "xds-server.meshtrace.svc", 18000, 15000, true);
+    assertThat(ModuleTree.read(ModuleTree.file(file)))
+        .as("regenerate with: java -jar xds-server/target/xds-server.jar %s > k8s/%s", o.commandLine().substring("xds-server ".length()), file)
+        .isEqualTo(EnvoyBootstrap.yaml(o));
+    assertThat(load(file)).isEqualTo(EnvoyBootstrap.proto(o));
+    assertThat(new NodeGroups().hash(load(file).getNode()))
+        .isEqualTo(role == NodeRole.GATEWAY ? "gateway/meshtrace-gateway" : "sidecar/productpage");
   }
 
   @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.meshtrace.xds.config.MeshConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -113,29 +114,31 @@ class OverlayContractTest {
   @Test
   void standalone_componentConfigAddresses_resolveToServicePorts() {
     Kustomize.Build b = standalone();
-    JsonNode xds = ModuleTree.single(ModuleTree.file("base/standalone/config/xds.yaml"));
+    MeshConfig xds = ComponentConfigTest.xdsConfig();
     int n = 0;
-    for (JsonNode s : xds.path("services")) {
-      assertResolves(b, new ServiceAddress(s.path("name").asText(), s.path("namespace").asText(), s.path("port").asInt()));
-      for (JsonNode e : s.path("endpoints")) {
-        assertResolves(b, ServiceAddress.parse(e.path("address").asText(), e.path("port").asInt()));
+    for (MeshConfig.Service s : xds.services()) {
+      for (MeshConfig.Endpoint e : s.endpoints()) {
+        MeshConfig.Port port = s.ports().get(0);
+        assertResolves(b, ServiceAddress.parse(e.address(), e.ports().getOrDefault(port.name(), port.targetPort())));
         n++;
       }
     }
-    for (JsonNode p : xds.path("extensionProviders")) {
-      if (p.has("skywalking")) {
+    for (MeshConfig.Provider p : xds.providers()) {
+      if (p instanceof MeshConfig.SkyWalking) {
         continue; // documented as not deployed
       }
-      JsonNode cfg = p.has("opentelemetry") ? p.path("opentelemetry") : p.path("zipkin");
-      assertResolves(b, ServiceAddress.parse(cfg.path("service").asText(), cfg.path("port").asInt()));
+      assertResolves(b, ServiceAddress.parse(p.host(), p.port()));
       n++;
     }
+    MeshConfig.HeaderRepair repair = xds.gateway().headerRepair();
+    assertResolves(b, ServiceAddress.parse(repair.extProcHost(), repair.extProcPort()));
+    n++;
     JsonNode collector = ModuleTree.single(ModuleTree.file("base/common/config/otel-collector.yaml"));
     assertResolves(b, ServiceAddress.parseUrl(collector.path("exporters").path("zipkin").path("endpoint").asText()));
 
     JsonNode traffic = podSpec(b.get("Deployment", "meshtrace", "traffic")).path("containers").get(0);
     assertResolves(b, ServiceAddress.parseUrl(env(traffic, "TARGET_URL")));
-    assertThat(n).isEqualTo(6);
+    assertThat(n).isEqualTo(7);
   }
 
   // --- istio -----------------------------------------------------------------------------------

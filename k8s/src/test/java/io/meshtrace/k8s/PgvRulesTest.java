@@ -47,7 +47,7 @@ class PgvRulesTest {
       "envoy/gateway-static.yaml | message_timeout: 0.2s | message_timeout: 3601s          | message_timeout",
       "envoy/gateway-static.yaml | 'domains: [\"*\"]' | 'domains: []'                      | domains",
       "envoy/gateway-bootstrap.yaml | port_value: 18000 | port_value: 70000                | port_value",
-      "envoy/gateway-bootstrap.yaml | '- envoy_grpc: {cluster_name: xds_cluster}' | '- envoy_grpc: {cluster_name: \"\"}' | cluster_name",
+      "envoy/gateway-bootstrap.yaml | 'cluster_name: xds_cluster' | 'cluster_name: \"\"' | cluster_name",
   })
   void brokenCopy_breaksARule(String file, String correct, String broken, String path) {
     String text = ModuleTree.read(ModuleTree.file(file));

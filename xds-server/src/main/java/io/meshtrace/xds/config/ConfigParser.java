@@ -126,7 +126,7 @@ public final class ConfigParser {
 
   private MeshConfig root(JsonNode root) {
     ObjectNode o = object(root, "", Set.of("meshVersion", "propagation", "defaultProviders",
-        "extensionProviders", "tracing", "services", "sidecar", "server"));
+        "extensionProviders", "tracing", "services", "sidecar", "gateway", "server"));
     if (o == null) {
       return null;
     }
@@ -217,10 +217,11 @@ public final class ConfigParser {
     checkPropagation(inUse, propagation, explicit);
 
     MeshConfig.Sidecar sidecar = sidecar(o.get("sidecar"));
+    MeshConfig.Gateway gateway = gateway(o.get("gateway"), services);
     MeshConfig.Server server = server(o.get("server"));
     return new MeshConfig(meshVersion, propagation, explicit, List.copyOf(providers),
         List.copyOf(defaultProviders), List.copyOf(tracing), List.copyOf(services), sidecar,
-        server, List.copyOf(warnings));
+        gateway, server, List.copyOf(warnings));
   }
 
   /**
@@ -873,6 +874,155 @@ public final class ConfigParser {
       }
     }
     return new MeshConfig.Sidecar(in, out);
+  }
+
+  /** Default ext_proc {@code message_timeout} (Envoy's own default, stated). */
+  public static final Duration DEFAULT_EXT_PROC_TIMEOUT = Duration.ofMillis(200);
+  /** Default gRPC port of ext-proc. */
+  public static final int DEFAULT_EXT_PROC_PORT = 18080;
+  /** Default header ext-proc marks repaired requests with. */
+  public static final String DEFAULT_MARKER_HEADER = "x-meshtrace-repair";
+
+  private MeshConfig.Gateway gateway(JsonNode node, List<Service> services) {
+    String address = "0.0.0.0";
+    int port = 8080;
+    List<String> hosts = List.of("*");
+    List<MeshConfig.GatewayRoute> routes = null;
+    MeshConfig.HeaderRepair repair = new MeshConfig.HeaderRepair(false, null,
+        DEFAULT_EXT_PROC_PORT, DEFAULT_EXT_PROC_TIMEOUT, true, DEFAULT_MARKER_HEADER);
+    ObjectNode o = node == null ? null : object(node, "gateway",
+        Set.of("address", "port", "hosts", "routes", "headerRepair"));
+    if (o != null) {
+      address = address(o, "gateway", address);
+      Integer p = port(o, "port", "gateway.port", false);
+      port = p == null ? port : p;
+      if (o.has("hosts")) {
+        List<String> hs = new ArrayList<>();
+        List<JsonNode> items = list(o.get("hosts"), "gateway.hosts");
+        for (int i = 0; i < items.size(); i++) {
+          String path = "gateway.hosts[" + i + "]";
+          String h = scalarString(items.get(i), path);
+          if (h != null && !h.equals("*") && !isHost(h.startsWith("*.") ? h.substring(2) : h)) {
+            error(path, h, "must be *, a host name or *.domain");
+          } else if (h != null && hs.contains(h)) {
+            error(path, h, "duplicate host");
+          } else if (h != null) {
+            hs.add(h);
+          }
+        }
+        if (items.isEmpty()) {
+          error("gateway.hosts", "[]", "name at least one host (* for any)");
+        }
+        hosts = List.copyOf(hs);
+      }
+      if (o.has("routes")) {
+        routes = gatewayRoutes(o.get("routes"), services);
+      }
+      if (o.has("headerRepair")) {
+        repair = headerRepair(o.get("headerRepair"), repair);
+      }
+    }
+    if (routes == null) {
+      // Default: everything to the first service's first port (productpage in Bookinfo).
+      routes = services.isEmpty() || services.get(0).ports().isEmpty() ? List.of()
+          : List.of(new MeshConfig.GatewayRoute("gateway.routes", "/",
+              services.get(0).name(), services.get(0).ports().get(0).number()));
+    }
+    return new MeshConfig.Gateway(address, port, hosts, routes, repair);
+  }
+
+  private List<MeshConfig.GatewayRoute> gatewayRoutes(JsonNode node, List<Service> services) {
+    List<MeshConfig.GatewayRoute> out = new ArrayList<>();
+    List<JsonNode> items = list(node, "gateway.routes");
+    Set<String> prefixes = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      String p = "gateway.routes[" + i + "]";
+      ObjectNode o = object(items.get(i), p, Set.of("prefix", "service", "port"));
+      if (o == null) {
+        continue;
+      }
+      String prefix = httpPath(o, "prefix", p + ".prefix", "/");
+      if (!prefixes.add(prefix)) {
+        error(p + ".prefix", prefix, "duplicate prefix (the later route would never match)");
+      }
+      String name = string(o, "service", p + ".service", true);
+      Integer port = port(o, "port", p + ".port", false);
+      Service svc = null;
+      for (Service s : services) {
+        if (s.name().equals(name)) {
+          svc = s;
+        }
+      }
+      if (name != null && svc == null) {
+        List<String> names = new ArrayList<>();
+        services.forEach(s -> names.add(s.name()));
+        error(p + ".service", name, "unknown service; defined: " + names);
+        continue;
+      }
+      if (svc == null || svc.ports().isEmpty()) {
+        continue;
+      }
+      if (port != null && svc.ports().stream().noneMatch(x -> x.number() == port)) {
+        List<Integer> numbers = new ArrayList<>();
+        svc.ports().forEach(x -> numbers.add(x.number()));
+        error(p + ".port", port.toString(), "not a port of " + name + "; its ports: " + numbers);
+        continue;
+      }
+      out.add(new MeshConfig.GatewayRoute(p, prefix, name,
+          port == null ? svc.ports().get(0).number() : port));
+    }
+    return List.copyOf(out);
+  }
+
+  private MeshConfig.HeaderRepair headerRepair(JsonNode node, MeshConfig.HeaderRepair dflt) {
+    String path = "gateway.headerRepair";
+    ObjectNode o = object(node, path, Set.of("enabled", "extProc", "markerHeader"));
+    if (o == null) {
+      return dflt;
+    }
+    Boolean enabled = bool(o, "enabled", path + ".enabled");
+    String host = null;
+    int port = dflt.extProcPort();
+    Duration timeout = dflt.timeout();
+    boolean allow = dflt.failureModeAllow();
+    if (o.has("extProc")) {
+      String ep = path + ".extProc";
+      ObjectNode e = object(o.get("extProc"), ep,
+          Set.of("host", "port", "timeout", "failureModeAllow"));
+      if (e != null) {
+        host = string(e, "host", ep + ".host", false);
+        if (host != null && !isHost(host)) {
+          error(ep + ".host", host, "must be a host name or IP address");
+          host = null;
+        }
+        Integer p = port(e, "port", ep + ".port", false);
+        port = p == null ? port : p;
+        timeout = duration(e, "timeout", ep + ".timeout", timeout, true);
+        // Envoy: message_timeout at most 3600s.
+        if (timeout.compareTo(Duration.ofHours(1)) > 0) {
+          error(ep + ".timeout", e.get("timeout").asText(), "must be at most 3600s");
+          timeout = dflt.timeout();
+        }
+        Boolean a = bool(e, "failureModeAllow", ep + ".failureModeAllow");
+        allow = a == null ? allow : a;
+      }
+    }
+    boolean on = Boolean.TRUE.equals(enabled);
+    if (on && host == null && !errors.stream().anyMatch(x -> x.startsWith(path + ".extProc"))) {
+      error(path + ".extProc.host", "(missing)", "required when headerRepair.enabled is true");
+    }
+    String marker = dflt.markerHeader();
+    if (o.has("markerHeader")) {
+      marker = string(o, "markerHeader", path + ".markerHeader", false);
+      if (marker != null && marker.isEmpty()) {
+        marker = null;
+      } else if (marker != null && (!isHeaderName(marker)
+          || !marker.equals(marker.toLowerCase(Locale.ROOT)))) {
+        error(path + ".markerHeader", marker, "must be a lower-case HTTP header name");
+        marker = dflt.markerHeader();
+      }
+    }
+    return new MeshConfig.HeaderRepair(on, host, port, timeout, allow, marker);
   }
 
   private MeshConfig.Server server(JsonNode node) {

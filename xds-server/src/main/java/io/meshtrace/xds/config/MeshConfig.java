@@ -21,6 +21,7 @@ import java.util.Map;
  * @param tracing {@code tracing} rules, in file order
  * @param services {@code services}, in file order
  * @param sidecar listener ports of sidecars
+ * @param gateway the ingress gateway: its port, routes and header repair
  * @param server ports and TLS of this control plane
  * @param warnings things that are allowed but probably not meant
  */
@@ -33,6 +34,7 @@ public record MeshConfig(
     List<TracingRule> tracing,
     List<Service> services,
     Sidecar sidecar,
+    Gateway gateway,
     Server server,
     List<String> warnings) {
 
@@ -224,6 +226,41 @@ public record MeshConfig(
   public record Service(
       String path, String name, List<String> hosts, List<Port> ports, List<Endpoint> endpoints,
       List<String> dependencies, List<Route> routes) {}
+
+  /**
+   * A route of the gateway ({@code gateway.routes[i]}): requests whose path starts with
+   * {@code prefix} go to a port of a service.
+   *
+   * @param port the service port number; its first port when the YAML names none
+   */
+  public record GatewayRoute(String path, String prefix, String service, int port) {}
+
+  /**
+   * Trace header repair at the gateway ({@code gateway.headerRepair}). When enabled the gateway
+   * runs in two stages (an edge listener without tracing whose ext_proc filter calls ext-proc,
+   * forwarding to an internal listener that traces), so the tracer reads the repaired headers.
+   *
+   * @param extProcHost host name or IP of the ext-proc service
+   * @param extProcPort its gRPC port
+   * @param timeout ext_proc {@code message_timeout}
+   * @param failureModeAllow let requests through unchanged when ext-proc fails or is late
+   * @param markerHeader header ext-proc sets on repaired requests, tagged
+   *     {@code meshtrace.repair} on the gateway span; null for no tag
+   */
+  public record HeaderRepair(
+      boolean enabled, String extProcHost, int extProcPort, Duration timeout,
+      boolean failureModeAllow, String markerHeader) {}
+
+  /**
+   * The ingress gateway (nodes with the role {@code gateway}).
+   *
+   * @param address address of its HTTP listener
+   * @param port port of its HTTP listener
+   * @param hosts domains of its virtual host
+   * @param routes its routes, in match order
+   */
+  public record Gateway(String address, int port, List<String> hosts, List<GatewayRoute> routes,
+      HeaderRepair headerRepair) {}
 
   /** Ports of the sidecar's catch-all listeners (Istio's 15006 inbound, 15001 outbound). */
   public record Sidecar(int inboundPort, int outboundPort) {}
