@@ -1,5 +1,6 @@
 package io.meshtrace.sdk;
 
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
 import java.net.URI;
 import java.time.Duration;
@@ -100,7 +101,7 @@ public record MeshSettings(
 
   /** Propagation chosen by the mesh version rule: B3 up to 1.18.0.124, W3C after. */
   public MeshSettings withMeshVersion(String meshVersion) {
-    return withPropagation(MeshVersionRule.formatsFor(MESH_VERSION, meshVersion));
+    return withPropagation(MeshPropagation.formatsFor(MESH_VERSION, meshVersion));
   }
 
   public MeshSettings withExporter(Exporter exporter) {

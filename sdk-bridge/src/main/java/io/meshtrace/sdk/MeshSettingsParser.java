@@ -1,5 +1,6 @@
 package io.meshtrace.sdk;
 
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -44,7 +45,7 @@ final class MeshSettingsParser {
     if (propagationValue != null) {
       propagation = propagation(MeshSettings.PROPAGATION, propagationValue);
     } else if (meshVersion != null) {
-      propagation = MeshVersionRule.formatsFor(MeshSettings.MESH_VERSION, meshVersion);
+      propagation = MeshPropagation.formatsFor(MeshSettings.MESH_VERSION, meshVersion);
     } else {
       propagation = MeshSettings.DEFAULT_PROPAGATION;
     }

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.xds.config.MeshConfig.CustomTag;
 import io.meshtrace.xds.config.MeshConfig.Endpoint;
 import io.meshtrace.xds.config.MeshConfig.Header;
 import io.meshtrace.xds.config.MeshConfig.MetadataKind;
 import io.meshtrace.xds.config.MeshConfig.Mode;
 import io.meshtrace.xds.config.MeshConfig.Port;
+import io.meshtrace.xds.config.MeshConfig.Propagation;
 import io.meshtrace.xds.config.MeshConfig.Protocol;
 import io.meshtrace.xds.config.MeshConfig.Provider;
 import io.meshtrace.xds.config.MeshConfig.Route;
@@ -131,25 +133,25 @@ public final class ConfigParser {
       return null;
     }
     String meshVersion = string(o, "meshVersion", "meshVersion", false);
-    if (meshVersion != null && !MeshPropagation.isValidVersion(meshVersion)) {
+    if (meshVersion != null && !MeshPropagation.isVersion(meshVersion)) {
       error("meshVersion", meshVersion, "must be a dotted version such as 1.18.0.124");
       meshVersion = null;
     }
-    MeshPropagation.Format propagation;
+    Propagation propagation;
     boolean explicit = false;
     String prop = string(o, "propagation", "propagation", false);
     if (prop != null) {
       explicit = true;
       try {
-        propagation = MeshPropagation.parse(prop);
+        propagation = Propagation.parse(prop);
       } catch (IllegalArgumentException e) {
         error("propagation", prop, e.getMessage());
-        propagation = MeshPropagation.Format.W3C;
+        propagation = Propagation.W3C;
       }
     } else if (meshVersion != null) {
-      propagation = MeshPropagation.defaultFor(meshVersion);
+      propagation = Propagation.forMeshVersion(meshVersion);
     } else {
-      propagation = MeshPropagation.Format.W3C;
+      propagation = Propagation.W3C;
     }
 
     List<Provider> providers = providers(o.get("extensionProviders"));
@@ -229,15 +231,15 @@ public final class ConfigParser {
    * traceparent: a provider in use that cannot carry the mesh's format breaks every trace at the
    * proxy. Providers that no rule uses are not checked.
    */
-  private void checkPropagation(List<Provider> providers, MeshPropagation.Format propagation,
+  private void checkPropagation(List<Provider> providers, Propagation propagation,
       boolean explicit) {
     for (Provider p : providers) {
       String problem = null;
-      if (p instanceof MeshConfig.Zipkin && propagation == MeshPropagation.Format.W3C) {
+      if (p instanceof MeshConfig.Zipkin && propagation == Propagation.W3C) {
         problem = "Envoy's zipkin tracer propagates only b3; use an opentelemetry provider for w3c";
       } else if ((p instanceof MeshConfig.OpenTelemetryGrpc
           || p instanceof MeshConfig.OpenTelemetryHttp)
-          && propagation == MeshPropagation.Format.B3) {
+          && propagation == Propagation.B3) {
         problem = "Envoy's opentelemetry tracer propagates only w3c; use a zipkin provider for b3";
       }
       if (problem != null) {
