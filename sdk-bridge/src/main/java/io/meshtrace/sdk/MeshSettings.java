@@ -1,5 +1,6 @@
 package io.meshtrace.sdk;
 
+import io.meshtrace.context.HttpToken;
 import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
 import java.net.URI;
@@ -167,7 +168,7 @@ public record MeshSettings(
       }
       headers = Map.copyOf(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
       for (Map.Entry<String, String> header : headers.entrySet()) {
-        if (!MeshSettingsParser.isToken(header.getKey())
+        if (!HttpToken.isToken(header.getKey())
             || !MeshSettingsParser.isHeaderValue(header.getValue())) {
           throw new IllegalArgumentException(EXPORTER_HEADERS + "=" + header.getKey()
               + "=...: header names must be HTTP tokens and values printable ASCII");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.meshtrace.context.HttpToken;
 import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.xds.config.MeshConfig.CustomTag;
 import io.meshtrace.xds.config.MeshConfig.Endpoint;
@@ -446,7 +447,7 @@ public final class ConfigParser {
       String name = string(o, "name", p + ".name", true);
       String value = string(o, "value", p + ".value", true);
       boolean ok = true;
-      if (name != null && !isHeaderName(name)) {
+      if (name != null && !HttpToken.isToken(name)) {
         error(p + ".name", name, "must be an HTTP header name (letters, digits, -, _, ...;"
             + " no spaces or colons)");
         ok = false;
@@ -604,7 +605,7 @@ public final class ConfigParser {
           if (h != null) {
             String name = string(h, "name", kp + ".name", true);
             String dflt = string(h, "defaultValue", kp + ".defaultValue", false);
-            if (name != null && !isHeaderName(name)) {
+            if (name != null && !HttpToken.isToken(name)) {
               error(kp + ".name", name, "must be an HTTP header name (no spaces or colons)");
             } else if (name != null) {
               out.put(tag, new CustomTag(kp, tag, TagKind.HEADER, null, name, dflt, null, null,
@@ -1018,7 +1019,7 @@ public final class ConfigParser {
       marker = string(o, "markerHeader", path + ".markerHeader", false);
       if (marker != null && marker.isEmpty()) {
         marker = null;
-      } else if (marker != null && (!isHeaderName(marker)
+      } else if (marker != null && (!HttpToken.isToken(marker)
           || !marker.equals(marker.toLowerCase(Locale.ROOT)))) {
         error(path + ".markerHeader", marker, "must be a lower-case HTTP header name");
         marker = dflt.markerHeader();
@@ -1310,22 +1311,6 @@ public final class ConfigParser {
   }
 
   // --------------------------------------------------------- predicates
-
-  /** RFC 7230 token: the characters an HTTP header name may hold. */
-  static boolean isHeaderName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   static boolean hasControl(String s) {
     for (int i = 0; i < s.length(); i++) {
