@@ -19,6 +19,8 @@ import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport;
 import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.meshtrace.xds.validate.EnvoyRules;
+import java.util.List;
 
 /**
  * Decodes Envoy configuration (YAML already read into a Jackson tree) into the Envoy v1.34 proto
@@ -27,26 +29,42 @@ import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
  */
 final class EnvoyJson {
   /** Every typed_config type the shipped configs may use. */
-  static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
-      .add(HttpConnectionManager.getDescriptor())
-      .add(ExternalProcessor.getDescriptor())
-      .add(Router.getDescriptor())
-      .add(Cors.getDescriptor())
-      .add(HTTPFault.getDescriptor())
-      .add(InternalListener.getDescriptor())
-      .add(InternalUpstreamTransport.getDescriptor())
-      .add(RawBuffer.getDescriptor())
-      .add(HttpProtocolOptions.getDescriptor())
-      .add(OpenTelemetryConfig.getDescriptor())
-      .add(ZipkinConfig.getDescriptor())
-      .add(SkyWalkingConfig.getDescriptor())
-      .add(UuidRequestIdConfig.getDescriptor())
-      .add(StdoutAccessLog.getDescriptor())
-      .build();
+  static final List<Message> ANY_TYPES = List.of(
+      HttpConnectionManager.getDefaultInstance(),
+      ExternalProcessor.getDefaultInstance(),
+      Router.getDefaultInstance(),
+      Cors.getDefaultInstance(),
+      HTTPFault.getDefaultInstance(),
+      InternalListener.getDefaultInstance(),
+      InternalUpstreamTransport.getDefaultInstance(),
+      RawBuffer.getDefaultInstance(),
+      HttpProtocolOptions.getDefaultInstance(),
+      OpenTelemetryConfig.getDefaultInstance(),
+      ZipkinConfig.getDefaultInstance(),
+      SkyWalkingConfig.getDefaultInstance(),
+      UuidRequestIdConfig.getDefaultInstance(),
+      StdoutAccessLog.getDefaultInstance());
+
+  /** {@link #ANY_TYPES} for the JSON parser. */
+  static final JsonFormat.TypeRegistry TYPES = registry(ANY_TYPES);
+
+  /**
+   * Envoy's {@code validate.rules} (protoc-gen-validate) as xds-server checks them, with
+   * typed_config payloads of {@link #ANY_TYPES} unpacked and checked too.
+   */
+  static final EnvoyRules RULES = new EnvoyRules(ANY_TYPES);
 
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().usingTypeRegistry(TYPES);
 
   private EnvoyJson() {}
+
+  private static JsonFormat.TypeRegistry registry(List<Message> types) {
+    JsonFormat.TypeRegistry.Builder b = JsonFormat.TypeRegistry.newBuilder();
+    for (Message m : types) {
+      b.add(m.getDescriptorForType());
+    }
+    return b.build();
+  }
 
   @SuppressWarnings("unchecked")
   static <T extends Message> T decode(JsonNode node, Message.Builder builder, String where) {

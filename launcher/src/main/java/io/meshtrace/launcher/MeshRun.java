@@ -2,7 +2,7 @@ package io.meshtrace.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meshtrace.extproc.ExtProcAdmin;
+import io.meshtrace.extproc.AdminServer;
 import io.meshtrace.extproc.ExtProcServer;
 import io.meshtrace.extproc.config.ExtProcConfig;
 import io.meshtrace.extproc.config.ExtProcConfigParser;
@@ -46,14 +46,14 @@ final class MeshRun implements AutoCloseable {
   private static final String LOOPBACK = "127.0.0.1";
 
   private final ExtProcServer extProc;
-  private final ExtProcAdmin extProcAdmin;
+  private final AdminServer extProcAdmin;
   private final ExtProcConfig extProcConfig;
   private final XdsApplication xds;
   private final Path gatewayBootstrap;
   private final Path sidecarBootstrap;
   private final String adsHost;
 
-  private MeshRun(ExtProcServer extProc, ExtProcAdmin extProcAdmin, ExtProcConfig extProcConfig,
+  private MeshRun(ExtProcServer extProc, AdminServer extProcAdmin, ExtProcConfig extProcConfig,
       XdsApplication xds, Path gatewayBootstrap, Path sidecarBootstrap, String adsHost) {
     this.extProc = extProc;
     this.extProcAdmin = extProcAdmin;
@@ -86,11 +86,10 @@ final class MeshRun implements AutoCloseable {
       throw new IllegalStateException("ext-proc defaults rejected: " + e.problems(), e);
     }
     ExtProcServer extProc = new ExtProcServer(ExtProcServer.nettyBuilder(epc), epc).start();
-    ExtProcAdmin admin = null;
+    AdminServer admin = null;
     XdsApplication xds = null;
     try {
-      admin = ExtProcAdmin.start(extProc,
-          new InetSocketAddress(epc.adminAddress(), epc.adminPort()));
+      admin = extProc.startAdmin(new InetSocketAddress(epc.adminAddress(), epc.adminPort()));
 
       Files.createDirectories(o.dir());
       pointHeaderRepairAt(tree, LOOPBACK, extProc.port());

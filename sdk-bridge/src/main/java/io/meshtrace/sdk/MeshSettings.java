@@ -1,5 +1,7 @@
 package io.meshtrace.sdk;
 
+import io.meshtrace.context.HttpToken;
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
 import java.net.URI;
 import java.time.Duration;
@@ -100,7 +102,7 @@ public record MeshSettings(
 
   /** Propagation chosen by the mesh version rule: B3 up to 1.18.0.124, W3C after. */
   public MeshSettings withMeshVersion(String meshVersion) {
-    return withPropagation(MeshVersionRule.formatsFor(MESH_VERSION, meshVersion));
+    return withPropagation(MeshPropagation.formatsFor(MESH_VERSION, meshVersion));
   }
 
   public MeshSettings withExporter(Exporter exporter) {
@@ -166,7 +168,7 @@ public record MeshSettings(
       }
       headers = Map.copyOf(new LinkedHashMap<>(Objects.requireNonNull(headers, "headers")));
       for (Map.Entry<String, String> header : headers.entrySet()) {
-        if (!MeshSettingsParser.isToken(header.getKey())
+        if (!HttpToken.isToken(header.getKey())
             || !MeshSettingsParser.isHeaderValue(header.getValue())) {
           throw new IllegalArgumentException(EXPORTER_HEADERS + "=" + header.getKey()
               + "=...: header names must be HTTP tokens and values printable ASCII");

@@ -1,5 +1,7 @@
 package io.meshtrace.sdk;
 
+import io.meshtrace.context.HttpToken;
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -44,7 +46,7 @@ final class MeshSettingsParser {
     if (propagationValue != null) {
       propagation = propagation(MeshSettings.PROPAGATION, propagationValue);
     } else if (meshVersion != null) {
-      propagation = MeshVersionRule.formatsFor(MeshSettings.MESH_VERSION, meshVersion);
+      propagation = MeshPropagation.formatsFor(MeshSettings.MESH_VERSION, meshVersion);
     } else {
       propagation = MeshSettings.DEFAULT_PROPAGATION;
     }
@@ -164,7 +166,7 @@ final class MeshSettingsParser {
       }
       String name = pair.substring(0, eq).trim().toLowerCase(Locale.ROOT);
       String headerValue = pair.substring(eq + 1).trim();
-      if (!isToken(name) || !isHeaderValue(headerValue)) {
+      if (!HttpToken.isToken(name) || !isHeaderValue(headerValue)) {
         throw new IllegalArgumentException(key + "=" + name
             + "=...: header names must be HTTP tokens and values printable ASCII");
       }
@@ -200,21 +202,6 @@ final class MeshSettingsParser {
       }
     }
     return !s.isEmpty();
-  }
-
-  static boolean isToken(String s) {
-    if (s == null || s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static boolean isHeaderValue(String s) {

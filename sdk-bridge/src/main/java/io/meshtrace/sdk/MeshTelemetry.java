@@ -1,5 +1,6 @@
 package io.meshtrace.sdk;
 
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -109,7 +110,7 @@ public final class MeshTelemetry {
       return new MeshPropagator(MeshSettingsParser.propagation(MeshSettings.PROPAGATION, propagation));
     }
     if (meshVersion != null && !meshVersion.isBlank()) {
-      return new MeshPropagator(MeshVersionRule.formatsFor(MeshSettings.MESH_VERSION, meshVersion));
+      return new MeshPropagator(MeshPropagation.formatsFor(MeshSettings.MESH_VERSION, meshVersion));
     }
     return new MeshPropagator(MeshSettings.DEFAULT_PROPAGATION);
   }

@@ -16,32 +16,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class MeshSettingsTest {
 
-  @ParameterizedTest
-  @CsvSource({
-    "1.0, b3multi",
-    "1.18, b3multi",
-    "1.18.0, b3multi",
-    "1.18.0.124, b3multi",
-    "v1.18.0.124, b3multi",
-    "1.18.0.125, w3c",
-    "1.18.1, w3c",
-    "1.19.0.0, w3c",
-    "2, w3c",
-    "1.9.999.999, b3multi",
-  })
-  void meshVersionRule_b3UpTo1_18_0_124_w3cAfter(String version, String expected) {
-    assertThat(MeshVersionRule.formatsFor("meshtrace.mesh.version", version))
-        .containsExactly(PropagationFormat.fromConfigName(expected));
-  }
-
-  @ParameterizedTest
-  @CsvSource({"1.x", "''", "1..2", "latest", "1.18.0-rc1"})
-  void meshVersionRule_notDottedNumbers_rejectedNamingKey(String version) {
-    assertThatThrownBy(() -> MeshVersionRule.formatsFor("meshtrace.mesh.version", version))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("meshtrace.mesh.version=" + version + ": must be a dotted numeric version such as 1.18.0.124");
-  }
-
   @Test
   void fromProperties_everyKey_parsed() {
     Map<String, String> p = new HashMap<>();

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.meshtrace.context.HttpToken;
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.xds.config.MeshConfig.CustomTag;
 import io.meshtrace.xds.config.MeshConfig.Endpoint;
 import io.meshtrace.xds.config.MeshConfig.Header;
 import io.meshtrace.xds.config.MeshConfig.MetadataKind;
 import io.meshtrace.xds.config.MeshConfig.Mode;
 import io.meshtrace.xds.config.MeshConfig.Port;
+import io.meshtrace.xds.config.MeshConfig.Propagation;
 import io.meshtrace.xds.config.MeshConfig.Protocol;
 import io.meshtrace.xds.config.MeshConfig.Provider;
 import io.meshtrace.xds.config.MeshConfig.Route;
@@ -131,25 +134,25 @@ public final class ConfigParser {
       return null;
     }
     String meshVersion = string(o, "meshVersion", "meshVersion", false);
-    if (meshVersion != null && !MeshPropagation.isValidVersion(meshVersion)) {
+    if (meshVersion != null && !MeshPropagation.isVersion(meshVersion)) {
       error("meshVersion", meshVersion, "must be a dotted version such as 1.18.0.124");
       meshVersion = null;
     }
-    MeshPropagation.Format propagation;
+    Propagation propagation;
     boolean explicit = false;
     String prop = string(o, "propagation", "propagation", false);
     if (prop != null) {
       explicit = true;
       try {
-        propagation = MeshPropagation.parse(prop);
+        propagation = Propagation.parse(prop);
       } catch (IllegalArgumentException e) {
         error("propagation", prop, e.getMessage());
-        propagation = MeshPropagation.Format.W3C;
+        propagation = Propagation.W3C;
       }
     } else if (meshVersion != null) {
-      propagation = MeshPropagation.defaultFor(meshVersion);
+      propagation = Propagation.forMeshVersion(meshVersion);
     } else {
-      propagation = MeshPropagation.Format.W3C;
+      propagation = Propagation.W3C;
     }
 
     List<Provider> providers = providers(o.get("extensionProviders"));
@@ -229,15 +232,15 @@ public final class ConfigParser {
    * traceparent: a provider in use that cannot carry the mesh's format breaks every trace at the
    * proxy. Providers that no rule uses are not checked.
    */
-  private void checkPropagation(List<Provider> providers, MeshPropagation.Format propagation,
+  private void checkPropagation(List<Provider> providers, Propagation propagation,
       boolean explicit) {
     for (Provider p : providers) {
       String problem = null;
-      if (p instanceof MeshConfig.Zipkin && propagation == MeshPropagation.Format.W3C) {
+      if (p instanceof MeshConfig.Zipkin && propagation == Propagation.W3C) {
         problem = "Envoy's zipkin tracer propagates only b3; use an opentelemetry provider for w3c";
       } else if ((p instanceof MeshConfig.OpenTelemetryGrpc
           || p instanceof MeshConfig.OpenTelemetryHttp)
-          && propagation == MeshPropagation.Format.B3) {
+          && propagation == Propagation.B3) {
         problem = "Envoy's opentelemetry tracer propagates only w3c; use a zipkin provider for b3";
       }
       if (problem != null) {
@@ -444,7 +447,7 @@ public final class ConfigParser {
       String name = string(o, "name", p + ".name", true);
       String value = string(o, "value", p + ".value", true);
       boolean ok = true;
-      if (name != null && !isHeaderName(name)) {
+      if (name != null && !HttpToken.isToken(name)) {
         error(p + ".name", name, "must be an HTTP header name (letters, digits, -, _, ...;"
             + " no spaces or colons)");
         ok = false;
@@ -602,7 +605,7 @@ public final class ConfigParser {
           if (h != null) {
             String name = string(h, "name", kp + ".name", true);
             String dflt = string(h, "defaultValue", kp + ".defaultValue", false);
-            if (name != null && !isHeaderName(name)) {
+            if (name != null && !HttpToken.isToken(name)) {
               error(kp + ".name", name, "must be an HTTP header name (no spaces or colons)");
             } else if (name != null) {
               out.put(tag, new CustomTag(kp, tag, TagKind.HEADER, null, name, dflt, null, null,
@@ -1016,7 +1019,7 @@ public final class ConfigParser {
       marker = string(o, "markerHeader", path + ".markerHeader", false);
       if (marker != null && marker.isEmpty()) {
         marker = null;
-      } else if (marker != null && (!isHeaderName(marker)
+      } else if (marker != null && (!HttpToken.isToken(marker)
           || !marker.equals(marker.toLowerCase(Locale.ROOT)))) {
         error(path + ".markerHeader", marker, "must be a lower-case HTTP header name");
         marker = dflt.markerHeader();
@@ -1308,22 +1311,6 @@ public final class ConfigParser {
   }
 
   // --------------------------------------------------------- predicates
-
-  /** RFC 7230 token: the characters an HTTP header name may hold. */
-  static boolean isHeaderName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   static boolean hasControl(String s) {
     for (int i = 0; i < s.length(); i++) {

@@ -1,8 +1,11 @@
 package io.meshtrace.xds.config;
 
+import io.meshtrace.context.MeshPropagation;
+import io.meshtrace.context.PropagationFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,7 +30,7 @@ import java.util.Map;
  */
 public record MeshConfig(
     String meshVersion,
-    MeshPropagation.Format propagation,
+    Propagation propagation,
     boolean propagationExplicit,
     List<Provider> providers,
     List<String> defaultProviders,
@@ -129,6 +132,55 @@ public record MeshConfig(
     @Override
     public boolean http2() {
       return false;
+    }
+  }
+
+  /**
+   * The trace context format the mesh propagates between its proxies, as written in
+   * {@code propagation}: {@code b3} or {@code w3c}. Without it the format follows
+   * {@code meshVersion} ({@link MeshPropagation}: B3 up to and including {@code 1.18.0.124},
+   * W3C after it).
+   */
+  public enum Propagation {
+    /** B3 multi-header ({@code x-b3-*}), Zipkin's format. */
+    B3,
+    /** W3C Trace Context ({@code traceparent}, {@code tracestate}). */
+    W3C;
+
+    /** Lower-case name as written in configuration: {@code b3} or {@code w3c}. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses {@code b3} or {@code w3c} ({@code tracecontext} too), any case.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static Propagation parse(String value) {
+      if (value != null) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+          case "b3":
+            return B3;
+          case "w3c":
+          case "tracecontext":
+            return W3C;
+          default:
+            break;
+        }
+      }
+      throw new IllegalArgumentException("must be one of b3, w3c");
+    }
+
+    /**
+     * The format a mesh of {@code meshVersion} propagates.
+     *
+     * @throws IllegalArgumentException naming {@code meshVersion} when
+     *     {@link MeshPropagation#isVersion} rejects the value
+     */
+    public static Propagation forMeshVersion(String meshVersion) {
+      return MeshPropagation.formatsFor("meshVersion", meshVersion)
+          .contains(PropagationFormat.B3_MULTI) ? B3 : W3C;
     }
   }
 

@@ -27,7 +27,7 @@ class ConfigParserTest {
     assertThat(c.services()).extracting(MeshConfig.Service::name)
         .containsExactly("productpage", "details", "reviews", "ratings");
     assertThat(c.providers()).hasSize(5);
-    assertThat(c.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(c.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
     assertThat(TestMesh.problems(text)).isEmpty();
     OpenTelemetryGrpc otel = (OpenTelemetryGrpc) c.provider("otel");
     assertThat(otel.timeout()).isEqualTo(Duration.ofSeconds(5));
@@ -54,12 +54,12 @@ class ConfigParserTest {
     MeshConfig none = ConfigParser.parse(TestMesh.base(), null);
     MeshConfig explicit = ConfigParser.parse("meshVersion: 1.10\npropagation: w3c\n"
         + TestMesh.base(), null);
-    assertThat(old.propagation()).isEqualTo(MeshPropagation.Format.B3);
+    assertThat(old.propagation()).isEqualTo(MeshConfig.Propagation.B3);
     assertThat(old.warnings()).anyMatch(w -> w.contains("opentelemetry tracer propagates only"));
-    assertThat(next.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(next.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
     assertThat(next.warnings()).isEmpty();
-    assertThat(none.propagation()).isEqualTo(MeshPropagation.Format.W3C);
-    assertThat(explicit.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(none.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
+    assertThat(explicit.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
     assertThat(explicit.propagationExplicit()).isTrue();
   }
 
@@ -71,7 +71,7 @@ class ConfigParserTest {
         """, """
         defaultProviders: {tracing: [zipkin]}
         """, SERVICES), null);
-    assertThat(c.propagation()).isEqualTo(MeshPropagation.Format.B3);
+    assertThat(c.propagation()).isEqualTo(MeshConfig.Propagation.B3);
     assertThat(c.warnings()).isEmpty();
   }
 

@@ -14,14 +14,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.FieldSource;
 
-/** The shipped Envoy configs pass the protoc-gen-validate rules Envoy enforces; broken copies do not. */
-class PgvRulesTest {
+/**
+ * The shipped Envoy configs pass the protoc-gen-validate rules Envoy enforces (checked by
+ * xds-server's {@link io.meshtrace.xds.validate.EnvoyRules}); broken copies do not.
+ */
+class EnvoyRulesOnShippedConfigsTest {
   static final List<String> ENVOY_CONFIGS = Layout.ENVOY_CONFIGS;
 
   @ParameterizedTest
   @FieldSource("ENVOY_CONFIGS")
   void shippedEnvoyConfig_passesEnvoysValidationRules(String file) {
-    assertThat(PgvRules.violations(EnvoyConfigTest.load(file))).isEmpty();
+    assertThat(EnvoyJson.RULES.check(EnvoyConfigTest.load(file))).isEmpty();
   }
 
   @Test
@@ -36,7 +39,7 @@ class PgvRulesTest {
     }
     assertThat(all).hasSize(7);
     for (Message m : all) {
-      assertThat(PgvRules.violations(m)).isEmpty();
+      assertThat(EnvoyJson.RULES.check(m)).isEmpty();
     }
   }
 
@@ -55,7 +58,7 @@ class PgvRulesTest {
     JsonNode doc = ModuleTree.documents(text.replace(correct, broken), file).get(0);
     Bootstrap b = EnvoyJson.bootstrap(doc, file);
 
-    assertThat(PgvRules.violations(b)).isNotEmpty().allSatisfy(v -> assertThat(v).contains(path));
+    assertThat(EnvoyJson.RULES.check(b)).isNotEmpty().allSatisfy(v -> assertThat(v).contains(path));
   }
 
   @Test
@@ -63,7 +66,7 @@ class PgvRulesTest {
     JsonNode z = ModuleTree.documents("collector_cluster: zipkin\ncollector_endpoint_version: HTTP_JSON\n", "zipkin").get(0);
     ZipkinConfig c = EnvoyJson.decode(z, ZipkinConfig.newBuilder(), "zipkin");
 
-    assertThat(PgvRules.violations(c)).singleElement().asString().contains("collector_endpoint");
+    assertThat(EnvoyJson.RULES.check(c)).singleElement().asString().contains("collector_endpoint");
   }
 
   @Test
@@ -72,6 +75,6 @@ class PgvRulesTest {
         "http_service:\n  http_uri: {uri: 'http://c:4318/v1/traces', cluster: c}\n", "otel").get(0);
     OpenTelemetryConfig c = EnvoyJson.decode(o, OpenTelemetryConfig.newBuilder(), "otel");
 
-    assertThat(PgvRules.violations(c)).singleElement().asString().contains("timeout").contains("required");
+    assertThat(EnvoyJson.RULES.check(c)).singleElement().asString().contains("timeout").contains("required");
   }
 }
