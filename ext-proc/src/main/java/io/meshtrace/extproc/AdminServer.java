@@ -14,9 +14,16 @@ import java.util.function.BooleanSupplier;
 /**
  * The HTTP admin listener: {@code GET /healthz} (200 while the process runs), {@code /readyz}
  * (200 while serving, 503 before start and once draining) and {@code /metrics} (Prometheus
- * text format).
+ * text format). Started by {@link ExtProcServer#startAdmin}; closing it stops the listener.
+ *
+ * <pre>{@code
+ * try (AdminServer admin = server.startAdmin(new InetSocketAddress("127.0.0.1", 0))) {
+ *   int port = admin.address().getPort();
+ *   ...
+ * }
+ * }</pre>
  */
-final class AdminServer {
+public final class AdminServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -52,11 +59,14 @@ final class AdminServer {
     server.start();
   }
 
-  InetSocketAddress address() {
+  /** The bound address (the actual port when started on port 0). */
+  public InetSocketAddress address() {
     return server.getAddress();
   }
 
-  void stop() {
+  /** Stops the listener at once. */
+  @Override
+  public void close() {
     server.stop(0);
     executor.shutdownNow();
   }

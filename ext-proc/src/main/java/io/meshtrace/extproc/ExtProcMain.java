@@ -111,7 +111,7 @@ public final class ExtProcMain {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
-        admin.stop();
+        admin.close();
         stopped.countDown();
       }
     }, "ext-proc-shutdown"));

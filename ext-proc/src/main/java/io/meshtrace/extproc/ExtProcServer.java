@@ -186,8 +186,12 @@ public final class ExtProcServer {
     server.awaitTermination();
   }
 
-  /** Starts the admin HTTP listener for this server's health and metrics. */
-  AdminServer startAdmin(InetSocketAddress address) throws IOException {
+  /**
+   * Starts the admin HTTP listener ({@code /healthz}, {@code /readyz}, {@code /metrics}) for
+   * this server's health and metrics on {@code address} (port 0: any free port). The caller
+   * closes it.
+   */
+  public AdminServer startAdmin(InetSocketAddress address) throws IOException {
     AdminServer admin = new AdminServer(address, metrics, this::isReady);
     admin.start();
     return admin;

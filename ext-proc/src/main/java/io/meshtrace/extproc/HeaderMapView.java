@@ -42,6 +42,17 @@ final class HeaderMapView implements RequestHeaders {
     return raw.isEmpty() ? header.getValue().charAt(pos) : (char) (raw.byteAt(pos) & 0xff);
   }
 
+  /** True when a header is named {@code lowerCaseName} (ext_proc keys arrive lower-case). */
+  boolean contains(String lowerCaseName) {
+    int size = map.getHeadersCount();
+    for (int i = 0; i < size; i++) {
+      if (lowerCaseName.equals(map.getHeaders(i).getKey())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Bytes of all names and values, as Envoy counts them against its header size limit. */
   long byteSize() {
     long total = 0;

@@ -63,6 +63,8 @@ final class MessageProcessor {
   private final int maxHeaders;
   private final int maxHeaderBytes;
   private final ExtProcMetrics metrics;
+  /** On pass, removes a marker the client sent itself, so the gateway span never carries a forged tag. */
+  private final ProcessingResponse stripForgedMarker;
 
   /**
    * @param markerHeader header set to the reason code on repair / regenerate, or null for none
@@ -74,6 +76,11 @@ final class MessageProcessor {
     this.maxHeaders = maxHeaders;
     this.maxHeaderBytes = maxHeaderBytes;
     this.metrics = metrics;
+    this.stripForgedMarker = markerHeader == null ? null : ProcessingResponse.newBuilder()
+        .setRequestHeaders(HeadersResponse.newBuilder()
+            .setResponse(CommonResponse.newBuilder()
+                .setHeaderMutation(HeaderMutation.newBuilder().addRemoveHeaders(markerHeader))))
+        .build();
   }
 
   /** {@code BodySendMode} values whose bodies the processor has to send back. */
@@ -157,9 +164,11 @@ final class MessageProcessor {
       return EMPTY_REQUEST_HEADERS;
     }
     metrics.verdict(result.verdict(), result.reason());
-    ProcessingResponse response = result.verdict() == Verdict.PASS
-        ? EMPTY_REQUEST_HEADERS
-        : mutationResponse(result, streamId);
+    ProcessingResponse response = result.verdict() != Verdict.PASS
+        ? mutationResponse(result, streamId)
+        : markerHeader != null && view.contains(markerHeader)
+            ? stripForgedMarker
+            : EMPTY_REQUEST_HEADERS;
     metrics.latencyNanos(System.nanoTime() - start);
     if (log.isDebugEnabled()) {
       log.debug("stream={} verdict={} reason={} trace_id={} span_id={} mutations={}", streamId,

@@ -49,7 +49,7 @@ class ExtProcServerLifecycleTest {
   void stop() throws Exception {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.shutdownNow();
-    admin.stop();
+    admin.close();
   }
 
   private HttpResponse<String> get(String path) throws Exception {

@@ -121,6 +121,25 @@ class MessageProcessorTest {
   }
 
   @Test
+  void pass_withMarkerSentByTheClient_removesOnlyTheForgedMarker() {
+    EnvoyHeaders valid = EnvoyHeaders.request().raw(
+        "traceparent", "00-463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-01",
+        "x-b3-traceid", "463ac35c9f6413ad48485a3953bb6124",
+        "x-b3-spanid", "a2fb4a1d1a96d312",
+        "x-b3-sampled", "1",
+        "x-request-id", "6f0c0b4e-3a5e-4d8c-9f55-0d2b5f8c1e21");
+    assertThat(processor.onRequestHeaders(HttpHeaders.newBuilder().setHeaders(valid.map()).build(), 3))
+        .isSameAs(MessageProcessor.EMPTY_REQUEST_HEADERS);
+
+    ProcessingResponse forged = processor.onRequestHeaders(HttpHeaders.newBuilder()
+        .setHeaders(valid.raw("x-meshtrace-repair", "regenerate").map()).build(), 4);
+    var mutation = forged.getRequestHeaders().getResponse().getHeaderMutation();
+    assertThat(mutation.getRemoveHeadersList()).containsExactly("x-meshtrace-repair");
+    assertThat(mutation.getSetHeadersList()).isEmpty();
+    assertThat(metrics.requestCount("pass", "none")).isEqualTo(2);
+  }
+
+  @Test
   void limits_passUntouched_andCountSkipped() {
     EnvoyHeaders many = EnvoyHeaders.request();
     for (int i = 0; i < 101; i++) {

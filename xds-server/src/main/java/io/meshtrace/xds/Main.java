@@ -1,5 +1,6 @@
 package io.meshtrace.xds;
 
+import io.meshtrace.xds.bootstrap.EnvoyBootstrap;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.ConfigParser;
 import io.meshtrace.xds.config.MeshConfig;
@@ -21,10 +22,13 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * xds-server serve [--config FILE] [--port N] [--admin-port N] [--poll-ms N]
  * xds-server validate FILE
+ * xds-server bootstrap --node-id ID --cluster NAME [--role sidecar|gateway]
+ *     [--xds-host H] [--xds-port P] [--admin-port N] [--delta|--sotw]
  * </pre>
  * {@code serve} prints one line once both ports are open:
  * {@code xds-server listening ads=127.0.0.1:18000 admin=127.0.0.1:18001}. {@code validate}
- * builds and checks every snapshot and exits 1 with one message per problem.
+ * builds and checks every snapshot and exits 1 with one message per problem. {@code bootstrap}
+ * prints an Envoy bootstrap YAML that points an Envoy at this server.
  */
 public final class Main {
 
@@ -50,6 +54,8 @@ public final class Main {
         return validate(Path.of(args[1]), out, err);
       case "serve":
         return serve(args, out, err);
+      case "bootstrap":
+        return bootstrap(args, out, err);
       default:
         err.println("unknown command: " + args[0]);
         usage(err);
@@ -142,9 +148,80 @@ public final class Main {
     return 0;
   }
 
+  /** Default Envoy admin port in printed bootstraps. */
+  static final int DEFAULT_ENVOY_ADMIN_PORT = 15000;
+
+  static int bootstrap(String[] args, PrintStream out, PrintStream err) {
+    String nodeId = null;
+    String cluster = null;
+    String role = "sidecar";
+    String xdsHost = "127.0.0.1";
+    String xdsPort = "18000";
+    String adminPort = Integer.toString(DEFAULT_ENVOY_ADMIN_PORT);
+    boolean delta = true;
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--delta") || a.equals("--sotw")) {
+        delta = a.equals("--delta");
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        err.println("missing value for " + a);
+        return 2;
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--node-id":
+          nodeId = v;
+          break;
+        case "--cluster":
+          cluster = v;
+          break;
+        case "--role":
+          role = v;
+          break;
+        case "--xds-host":
+          xdsHost = v;
+          break;
+        case "--xds-port":
+          xdsPort = v;
+          break;
+        case "--admin-port":
+          adminPort = v;
+          break;
+        default:
+          err.println("unknown option: " + a);
+          usage(err);
+          return 2;
+      }
+    }
+    try {
+      EnvoyBootstrap.Options o = new EnvoyBootstrap.Options(nodeId, cluster,
+          EnvoyBootstrap.role(role), xdsHost, number("--xds-port", xdsPort),
+          number("--admin-port", adminPort), delta);
+      out.print(EnvoyBootstrap.yaml(o));
+      out.flush();
+      return 0;
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      usage(err);
+      return 2;
+    }
+  }
+
+  private static int number(String flag, String v) {
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + "=" + v + ": must be a number");
+    }
+  }
+
   private static void usage(PrintStream s) {
     s.println("usage: xds-server serve [--config FILE] [--port N] [--admin-port N]"
         + " [--poll-ms N]");
     s.println("       xds-server validate FILE");
+    s.println("       xds-server bootstrap --node-id ID --cluster NAME [--role sidecar|gateway]"
+        + " [--xds-host H] [--xds-port P] [--admin-port N] [--delta|--sotw]");
   }
 }

@@ -32,9 +32,28 @@ class MainTest {
   }
 
   @Test
+  void bootstrap_printsTheGatewayBootstrap_andRejectsBadFlags() throws Exception {
+    assertThat(run("bootstrap", "--node-id", "meshtrace-gateway", "--cluster",
+        "meshtrace-gateway", "--role", "gateway", "--xds-host", "xds-server.meshtrace.svc"))
+        .isZero();
+    assertThat(out.toString()).isEqualTo(io.meshtrace.xds.bootstrap.EnvoyBootstrap.yaml(
+        new io.meshtrace.xds.bootstrap.EnvoyBootstrap.Options("meshtrace-gateway",
+            "meshtrace-gateway", io.meshtrace.xds.snapshot.NodeRole.GATEWAY,
+            "xds-server.meshtrace.svc", 18000, 15000, true)));
+    assertThat(run("bootstrap", "--node-id", "a", "--cluster", "b", "--role", "grpc"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--role=grpc: must be sidecar or gateway");
+    assertThat(run("bootstrap", "--node-id", "a", "--cluster", "b", "--xds-port", "70000"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--xds-port=70000: must be a port between 1 and 65535");
+    assertThat(run("bootstrap", "--cluster", "b")).isEqualTo(2);
+    assertThat(err.toString()).contains("--node-id: required");
+  }
+
+  @Test
   void validate_goodFile_exit0WithVersions() throws Exception {
     assertThat(run("validate", "config/bookinfo.yaml")).isZero();
-    assertThat(out.toString()).contains("ok, propagation w3c, 10 node groups")
+    assertThat(out.toString()).contains("ok, propagation w3c, 12 node groups")
         .contains("sidecar/productpage {clusters=");
   }
 

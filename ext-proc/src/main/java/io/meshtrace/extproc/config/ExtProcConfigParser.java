@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.meshtrace.context.EdgeSampling;
+import io.meshtrace.context.HttpToken;
 import io.meshtrace.context.PropagationFormat;
 import io.meshtrace.context.RepairPolicy;
 import java.io.IOException;
@@ -370,7 +371,7 @@ public final class ExtProcConfigParser {
 
   private String headerName(String key) {
     String value = value(key);
-    if (!HeaderNames.isLowerCaseToken(value)) {
+    if (!HttpToken.isLowerCaseToken(value)) {
       problem(key, "must be a lower-case HTTP header name such as x-meshtrace-repair");
     } else if (HeaderNames.isProtected(value)) {
       problem(key, "Envoy does not let ext_proc set pseudo-headers, host or x-envoy-* headers");

@@ -4,7 +4,6 @@ package io.meshtrace.extproc.config;
 public final class HeaderNames {
 
   private static final String ENVOY_PREFIX = "x-envoy-";
-  private static final String TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
 
   private HeaderNames() {}
 
@@ -28,21 +27,6 @@ public final class HeaderNames {
     }
     for (int i = 0; i < ENVOY_PREFIX.length(); i++) {
       if (name.charAt(i) != ENVOY_PREFIX.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Non-empty, only lower-case RFC 9110 token characters. */
-  static boolean isLowerCaseToken(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || TOKEN_SYMBOLS.indexOf(c) >= 0;
-      if (!ok) {
         return false;
       }
     }

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.meshtrace.context.HttpToken;
+import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.xds.config.MeshConfig.CustomTag;
 import io.meshtrace.xds.config.MeshConfig.Endpoint;
 import io.meshtrace.xds.config.MeshConfig.Header;
 import io.meshtrace.xds.config.MeshConfig.MetadataKind;
 import io.meshtrace.xds.config.MeshConfig.Mode;
 import io.meshtrace.xds.config.MeshConfig.Port;
+import io.meshtrace.xds.config.MeshConfig.Propagation;
 import io.meshtrace.xds.config.MeshConfig.Protocol;
 import io.meshtrace.xds.config.MeshConfig.Provider;
 import io.meshtrace.xds.config.MeshConfig.Route;
@@ -126,30 +129,30 @@ public final class ConfigParser {
 
   private MeshConfig root(JsonNode root) {
     ObjectNode o = object(root, "", Set.of("meshVersion", "propagation", "defaultProviders",
-        "extensionProviders", "tracing", "services", "sidecar", "server"));
+        "extensionProviders", "tracing", "services", "sidecar", "gateway", "server"));
     if (o == null) {
       return null;
     }
     String meshVersion = string(o, "meshVersion", "meshVersion", false);
-    if (meshVersion != null && !MeshPropagation.isValidVersion(meshVersion)) {
+    if (meshVersion != null && !MeshPropagation.isVersion(meshVersion)) {
       error("meshVersion", meshVersion, "must be a dotted version such as 1.18.0.124");
       meshVersion = null;
     }
-    MeshPropagation.Format propagation;
+    Propagation propagation;
     boolean explicit = false;
     String prop = string(o, "propagation", "propagation", false);
     if (prop != null) {
       explicit = true;
       try {
-        propagation = MeshPropagation.parse(prop);
+        propagation = Propagation.parse(prop);
       } catch (IllegalArgumentException e) {
         error("propagation", prop, e.getMessage());
-        propagation = MeshPropagation.Format.W3C;
+        propagation = Propagation.W3C;
       }
     } else if (meshVersion != null) {
-      propagation = MeshPropagation.defaultFor(meshVersion);
+      propagation = Propagation.forMeshVersion(meshVersion);
     } else {
-      propagation = MeshPropagation.Format.W3C;
+      propagation = Propagation.W3C;
     }
 
     List<Provider> providers = providers(o.get("extensionProviders"));
@@ -217,10 +220,11 @@ public final class ConfigParser {
     checkPropagation(inUse, propagation, explicit);
 
     MeshConfig.Sidecar sidecar = sidecar(o.get("sidecar"));
+    MeshConfig.Gateway gateway = gateway(o.get("gateway"), services);
     MeshConfig.Server server = server(o.get("server"));
     return new MeshConfig(meshVersion, propagation, explicit, List.copyOf(providers),
         List.copyOf(defaultProviders), List.copyOf(tracing), List.copyOf(services), sidecar,
-        server, List.copyOf(warnings));
+        gateway, server, List.copyOf(warnings));
   }
 
   /**
@@ -228,15 +232,15 @@ public final class ConfigParser {
    * traceparent: a provider in use that cannot carry the mesh's format breaks every trace at the
    * proxy. Providers that no rule uses are not checked.
    */
-  private void checkPropagation(List<Provider> providers, MeshPropagation.Format propagation,
+  private void checkPropagation(List<Provider> providers, Propagation propagation,
       boolean explicit) {
     for (Provider p : providers) {
       String problem = null;
-      if (p instanceof MeshConfig.Zipkin && propagation == MeshPropagation.Format.W3C) {
+      if (p instanceof MeshConfig.Zipkin && propagation == Propagation.W3C) {
         problem = "Envoy's zipkin tracer propagates only b3; use an opentelemetry provider for w3c";
       } else if ((p instanceof MeshConfig.OpenTelemetryGrpc
           || p instanceof MeshConfig.OpenTelemetryHttp)
-          && propagation == MeshPropagation.Format.B3) {
+          && propagation == Propagation.B3) {
         problem = "Envoy's opentelemetry tracer propagates only w3c; use a zipkin provider for b3";
       }
       if (problem != null) {
@@ -443,7 +447,7 @@ public final class ConfigParser {
       String name = string(o, "name", p + ".name", true);
       String value = string(o, "value", p + ".value", true);
       boolean ok = true;
-      if (name != null && !isHeaderName(name)) {
+      if (name != null && !HttpToken.isToken(name)) {
         error(p + ".name", name, "must be an HTTP header name (letters, digits, -, _, ...;"
             + " no spaces or colons)");
         ok = false;
@@ -601,7 +605,7 @@ public final class ConfigParser {
           if (h != null) {
             String name = string(h, "name", kp + ".name", true);
             String dflt = string(h, "defaultValue", kp + ".defaultValue", false);
-            if (name != null && !isHeaderName(name)) {
+            if (name != null && !HttpToken.isToken(name)) {
               error(kp + ".name", name, "must be an HTTP header name (no spaces or colons)");
             } else if (name != null) {
               out.put(tag, new CustomTag(kp, tag, TagKind.HEADER, null, name, dflt, null, null,
@@ -873,6 +877,155 @@ public final class ConfigParser {
       }
     }
     return new MeshConfig.Sidecar(in, out);
+  }
+
+  /** Default ext_proc {@code message_timeout} (Envoy's own default, stated). */
+  public static final Duration DEFAULT_EXT_PROC_TIMEOUT = Duration.ofMillis(200);
+  /** Default gRPC port of ext-proc. */
+  public static final int DEFAULT_EXT_PROC_PORT = 18080;
+  /** Default header ext-proc marks repaired requests with. */
+  public static final String DEFAULT_MARKER_HEADER = "x-meshtrace-repair";
+
+  private MeshConfig.Gateway gateway(JsonNode node, List<Service> services) {
+    String address = "0.0.0.0";
+    int port = 8080;
+    List<String> hosts = List.of("*");
+    List<MeshConfig.GatewayRoute> routes = null;
+    MeshConfig.HeaderRepair repair = new MeshConfig.HeaderRepair(false, null,
+        DEFAULT_EXT_PROC_PORT, DEFAULT_EXT_PROC_TIMEOUT, true, DEFAULT_MARKER_HEADER);
+    ObjectNode o = node == null ? null : object(node, "gateway",
+        Set.of("address", "port", "hosts", "routes", "headerRepair"));
+    if (o != null) {
+      address = address(o, "gateway", address);
+      Integer p = port(o, "port", "gateway.port", false);
+      port = p == null ? port : p;
+      if (o.has("hosts")) {
+        List<String> hs = new ArrayList<>();
+        List<JsonNode> items = list(o.get("hosts"), "gateway.hosts");
+        for (int i = 0; i < items.size(); i++) {
+          String path = "gateway.hosts[" + i + "]";
+          String h = scalarString(items.get(i), path);
+          if (h != null && !h.equals("*") && !isHost(h.startsWith("*.") ? h.substring(2) : h)) {
+            error(path, h, "must be *, a host name or *.domain");
+          } else if (h != null && hs.contains(h)) {
+            error(path, h, "duplicate host");
+          } else if (h != null) {
+            hs.add(h);
+          }
+        }
+        if (items.isEmpty()) {
+          error("gateway.hosts", "[]", "name at least one host (* for any)");
+        }
+        hosts = List.copyOf(hs);
+      }
+      if (o.has("routes")) {
+        routes = gatewayRoutes(o.get("routes"), services);
+      }
+      if (o.has("headerRepair")) {
+        repair = headerRepair(o.get("headerRepair"), repair);
+      }
+    }
+    if (routes == null) {
+      // Default: everything to the first service's first port (productpage in Bookinfo).
+      routes = services.isEmpty() || services.get(0).ports().isEmpty() ? List.of()
+          : List.of(new MeshConfig.GatewayRoute("gateway.routes", "/",
+              services.get(0).name(), services.get(0).ports().get(0).number()));
+    }
+    return new MeshConfig.Gateway(address, port, hosts, routes, repair);
+  }
+
+  private List<MeshConfig.GatewayRoute> gatewayRoutes(JsonNode node, List<Service> services) {
+    List<MeshConfig.GatewayRoute> out = new ArrayList<>();
+    List<JsonNode> items = list(node, "gateway.routes");
+    Set<String> prefixes = new HashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      String p = "gateway.routes[" + i + "]";
+      ObjectNode o = object(items.get(i), p, Set.of("prefix", "service", "port"));
+      if (o == null) {
+        continue;
+      }
+      String prefix = httpPath(o, "prefix", p + ".prefix", "/");
+      if (!prefixes.add(prefix)) {
+        error(p + ".prefix", prefix, "duplicate prefix (the later route would never match)");
+      }
+      String name = string(o, "service", p + ".service", true);
+      Integer port = port(o, "port", p + ".port", false);
+      Service svc = null;
+      for (Service s : services) {
+        if (s.name().equals(name)) {
+          svc = s;
+        }
+      }
+      if (name != null && svc == null) {
+        List<String> names = new ArrayList<>();
+        services.forEach(s -> names.add(s.name()));
+        error(p + ".service", name, "unknown service; defined: " + names);
+        continue;
+      }
+      if (svc == null || svc.ports().isEmpty()) {
+        continue;
+      }
+      if (port != null && svc.ports().stream().noneMatch(x -> x.number() == port)) {
+        List<Integer> numbers = new ArrayList<>();
+        svc.ports().forEach(x -> numbers.add(x.number()));
+        error(p + ".port", port.toString(), "not a port of " + name + "; its ports: " + numbers);
+        continue;
+      }
+      out.add(new MeshConfig.GatewayRoute(p, prefix, name,
+          port == null ? svc.ports().get(0).number() : port));
+    }
+    return List.copyOf(out);
+  }
+
+  private MeshConfig.HeaderRepair headerRepair(JsonNode node, MeshConfig.HeaderRepair dflt) {
+    String path = "gateway.headerRepair";
+    ObjectNode o = object(node, path, Set.of("enabled", "extProc", "markerHeader"));
+    if (o == null) {
+      return dflt;
+    }
+    Boolean enabled = bool(o, "enabled", path + ".enabled");
+    String host = null;
+    int port = dflt.extProcPort();
+    Duration timeout = dflt.timeout();
+    boolean allow = dflt.failureModeAllow();
+    if (o.has("extProc")) {
+      String ep = path + ".extProc";
+      ObjectNode e = object(o.get("extProc"), ep,
+          Set.of("host", "port", "timeout", "failureModeAllow"));
+      if (e != null) {
+        host = string(e, "host", ep + ".host", false);
+        if (host != null && !isHost(host)) {
+          error(ep + ".host", host, "must be a host name or IP address");
+          host = null;
+        }
+        Integer p = port(e, "port", ep + ".port", false);
+        port = p == null ? port : p;
+        timeout = duration(e, "timeout", ep + ".timeout", timeout, true);
+        // Envoy: message_timeout at most 3600s.
+        if (timeout.compareTo(Duration.ofHours(1)) > 0) {
+          error(ep + ".timeout", e.get("timeout").asText(), "must be at most 3600s");
+          timeout = dflt.timeout();
+        }
+        Boolean a = bool(e, "failureModeAllow", ep + ".failureModeAllow");
+        allow = a == null ? allow : a;
+      }
+    }
+    boolean on = Boolean.TRUE.equals(enabled);
+    if (on && host == null && !errors.stream().anyMatch(x -> x.startsWith(path + ".extProc"))) {
+      error(path + ".extProc.host", "(missing)", "required when headerRepair.enabled is true");
+    }
+    String marker = dflt.markerHeader();
+    if (o.has("markerHeader")) {
+      marker = string(o, "markerHeader", path + ".markerHeader", false);
+      if (marker != null && marker.isEmpty()) {
+        marker = null;
+      } else if (marker != null && (!HttpToken.isToken(marker)
+          || !marker.equals(marker.toLowerCase(Locale.ROOT)))) {
+        error(path + ".markerHeader", marker, "must be a lower-case HTTP header name");
+        marker = dflt.markerHeader();
+      }
+    }
+    return new MeshConfig.HeaderRepair(on, host, port, timeout, allow, marker);
   }
 
   private MeshConfig.Server server(JsonNode node) {
@@ -1158,22 +1311,6 @@ public final class ConfigParser {
   }
 
   // --------------------------------------------------------- predicates
-
-  /** RFC 7230 token: the characters an HTTP header name may hold. */
-  static boolean isHeaderName(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   static boolean hasControl(String s) {
     for (int i = 0; i < s.length(); i++) {

@@ -1,8 +1,11 @@
 package io.meshtrace.xds.config;
 
+import io.meshtrace.context.MeshPropagation;
+import io.meshtrace.context.PropagationFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,18 +24,20 @@ import java.util.Map;
  * @param tracing {@code tracing} rules, in file order
  * @param services {@code services}, in file order
  * @param sidecar listener ports of sidecars
+ * @param gateway the ingress gateway: its port, routes and header repair
  * @param server ports and TLS of this control plane
  * @param warnings things that are allowed but probably not meant
  */
 public record MeshConfig(
     String meshVersion,
-    MeshPropagation.Format propagation,
+    Propagation propagation,
     boolean propagationExplicit,
     List<Provider> providers,
     List<String> defaultProviders,
     List<TracingRule> tracing,
     List<Service> services,
     Sidecar sidecar,
+    Gateway gateway,
     Server server,
     List<String> warnings) {
 
@@ -130,6 +135,55 @@ public record MeshConfig(
     }
   }
 
+  /**
+   * The trace context format the mesh propagates between its proxies, as written in
+   * {@code propagation}: {@code b3} or {@code w3c}. Without it the format follows
+   * {@code meshVersion} ({@link MeshPropagation}: B3 up to and including {@code 1.18.0.124},
+   * W3C after it).
+   */
+  public enum Propagation {
+    /** B3 multi-header ({@code x-b3-*}), Zipkin's format. */
+    B3,
+    /** W3C Trace Context ({@code traceparent}, {@code tracestate}). */
+    W3C;
+
+    /** Lower-case name as written in configuration: {@code b3} or {@code w3c}. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses {@code b3} or {@code w3c} ({@code tracecontext} too), any case.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public static Propagation parse(String value) {
+      if (value != null) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+          case "b3":
+            return B3;
+          case "w3c":
+          case "tracecontext":
+            return W3C;
+          default:
+            break;
+        }
+      }
+      throw new IllegalArgumentException("must be one of b3, w3c");
+    }
+
+    /**
+     * The format a mesh of {@code meshVersion} propagates.
+     *
+     * @throws IllegalArgumentException naming {@code meshVersion} when
+     *     {@link MeshPropagation#isVersion} rejects the value
+     */
+    public static Propagation forMeshVersion(String meshVersion) {
+      return MeshPropagation.formatsFor("meshVersion", meshVersion)
+          .contains(PropagationFormat.B3_MULTI) ? B3 : W3C;
+    }
+  }
+
   /** Which side of a sidecar a tracing rule applies to (Istio's {@code match.mode}). */
   public enum Mode {
     /** Outbound (the proxy is the client). */
@@ -224,6 +278,41 @@ public record MeshConfig(
   public record Service(
       String path, String name, List<String> hosts, List<Port> ports, List<Endpoint> endpoints,
       List<String> dependencies, List<Route> routes) {}
+
+  /**
+   * A route of the gateway ({@code gateway.routes[i]}): requests whose path starts with
+   * {@code prefix} go to a port of a service.
+   *
+   * @param port the service port number; its first port when the YAML names none
+   */
+  public record GatewayRoute(String path, String prefix, String service, int port) {}
+
+  /**
+   * Trace header repair at the gateway ({@code gateway.headerRepair}). When enabled the gateway
+   * runs in two stages (an edge listener without tracing whose ext_proc filter calls ext-proc,
+   * forwarding to an internal listener that traces), so the tracer reads the repaired headers.
+   *
+   * @param extProcHost host name or IP of the ext-proc service
+   * @param extProcPort its gRPC port
+   * @param timeout ext_proc {@code message_timeout}
+   * @param failureModeAllow let requests through unchanged when ext-proc fails or is late
+   * @param markerHeader header ext-proc sets on repaired requests, tagged
+   *     {@code meshtrace.repair} on the gateway span; null for no tag
+   */
+  public record HeaderRepair(
+      boolean enabled, String extProcHost, int extProcPort, Duration timeout,
+      boolean failureModeAllow, String markerHeader) {}
+
+  /**
+   * The ingress gateway (nodes with the role {@code gateway}).
+   *
+   * @param address address of its HTTP listener
+   * @param port port of its HTTP listener
+   * @param hosts domains of its virtual host
+   * @param routes its routes, in match order
+   */
+  public record Gateway(String address, int port, List<String> hosts, List<GatewayRoute> routes,
+      HeaderRepair headerRepair) {}
 
   /** Ports of the sidecar's catch-all listeners (Istio's 15006 inbound, 15001 outbound). */
   public record Sidecar(int inboundPort, int outboundPort) {}

@@ -46,12 +46,20 @@ public final class MeshSnapshots {
     return RULES;
   }
 
-  /** The group keys a config defines: every role for every service, and each role's default. */
+  /**
+   * The group keys a config defines: sidecar and grpc for every service, each role's default,
+   * and the gateway of the shipped bootstrap ({@code gateway/meshtrace-gateway}). Gateways of
+   * other node clusters get their group when they connect.
+   */
   public static List<String> groups(MeshConfig config) {
     List<String> out = new ArrayList<>();
     for (NodeRole role : NodeRole.values()) {
       out.add(NodeGroups.key(role, ""));
-      config.services().forEach(s -> out.add(NodeGroups.key(role, s.name())));
+      if (role == NodeRole.GATEWAY) {
+        out.add(NodeGroups.key(role, NodeGroups.DEFAULT_GATEWAY_CLUSTER));
+      } else {
+        config.services().forEach(s -> out.add(NodeGroups.key(role, s.name())));
+      }
     }
     return out;
   }

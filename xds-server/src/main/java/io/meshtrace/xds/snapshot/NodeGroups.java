@@ -6,10 +6,13 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 
 /**
  * Groups nodes by role and service: {@code sidecar/productpage}, {@code grpc/reviews},
- * {@code sidecar/} (service unknown: outbound only). The service is the node metadata key
+ * {@code gateway/meshtrace-gateway}, {@code sidecar/} (service unknown: outbound only). The service is the node metadata key
  * {@code SERVICE}, else the node's {@code cluster} (Envoy's {@code --service-cluster}).
  */
 public final class NodeGroups implements NodeGroup<String> {
+
+  /** Node cluster of the gateway in the shipped bootstrap ({@code bootstrap --role gateway}). */
+  public static final String DEFAULT_GATEWAY_CLUSTER = "meshtrace-gateway";
 
   /** Node metadata key that names the node's service. */
   public static final String SERVICE_KEY = "SERVICE";

@@ -6,20 +6,25 @@ import java.util.Locale;
 
 /**
  * What a connected xDS client is, which decides the shape of its snapshot. Read from the node
- * metadata key {@code ROLE} ({@code sidecar} when absent).
+ * metadata key {@code role} (or {@code ROLE}); {@code sidecar} when absent.
  *
- * <p>All role handling of the snapshot builder is in one switch over this enum; a {@code GATEWAY}
- * role (edge listener with ext_proc forwarding to an internal listener that traces) slots in
- * there.
+ * <p>All role handling of the snapshot builder is in one switch over this enum.
  */
 public enum NodeRole {
   /** An Envoy sidecar: inbound and outbound catch-all listeners, tracing in both HCMs. */
   SIDECAR,
   /** A proxyless gRPC client (grpc-xds): one api_listener per service, EDS clusters. */
-  GRPC;
+  GRPC,
+  /**
+   * An ingress gateway Envoy: one HTTP listener routing to services; with header repair an edge
+   * listener (ext_proc, no tracing) forwarding to an internal listener that traces.
+   */
+  GATEWAY;
 
-  /** Node metadata key that carries the role. */
-  public static final String METADATA_KEY = "ROLE";
+  /** Node metadata key that carries the role ({@code role: gateway}). */
+  public static final String METADATA_KEY = "role";
+  /** The same key as the first releases wrote it; still read. */
+  public static final String LEGACY_METADATA_KEY = "ROLE";
 
   /** Lower-case name used in group keys and metadata. */
   public String key() {
@@ -29,6 +34,9 @@ public enum NodeRole {
   /** Returns the role named in the node's metadata, or SIDECAR. */
   public static NodeRole of(Node node) {
     Value v = node.getMetadata().getFieldsMap().get(METADATA_KEY);
+    if (v == null) {
+      v = node.getMetadata().getFieldsMap().get(LEGACY_METADATA_KEY);
+    }
     if (v != null && v.hasStringValue()) {
       NodeRole r = parse(v.getStringValue());
       if (r != null) {

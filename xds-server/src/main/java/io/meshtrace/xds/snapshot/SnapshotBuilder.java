@@ -10,9 +10,12 @@ import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.EnvoyInternalAddress;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -28,6 +31,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -35,6 +40,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.RequestIDExtension;
 import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.config.MeshConfig.Port;
@@ -59,6 +66,28 @@ final class SnapshotBuilder {
   static final String INBOUND_LISTENER = "virtualInbound";
   static final String OUTBOUND_LISTENER = "virtualOutbound";
   static final String OUTBOUND_ROUTE = "outbound";
+  /** Gateway without header repair: its one listener. */
+  static final String GATEWAY_LISTENER = "gateway";
+  /** Gateway with header repair: the edge listener (ext_proc, no tracing). */
+  static final String EDGE_LISTENER = "edge";
+  /** Gateway with header repair: the internal listener that traces. */
+  static final String TRACING_LISTENER = "tracing";
+  /** Cluster from the edge listener to the internal listener. */
+  static final String INTERNAL_CLUSTER = "internal_tracing";
+  /** Cluster of the ext-proc service. */
+  static final String EXT_PROC_CLUSTER = "ext_proc";
+  static final String EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
+  static final String ROUTER_FILTER = "envoy.filters.http.router";
+  /** Span tag carrying ext-proc's marker header. */
+  static final String REPAIR_TAG = "meshtrace.repair";
+  /**
+   * {@code GoogleGrpc.channel_credentials_plugin} (repeated Any): newer than the v1.34 protos
+   * this server is built on; grpc-xds reads it (field number from its descriptor) and needs a
+   * credentials plugin to open the ext_proc channel.
+   */
+  static final int CHANNEL_CREDENTIALS_PLUGIN_FIELD = 9;
+  static final String INSECURE_CREDENTIALS = "type.googleapis.com/"
+      + "envoy.extensions.grpc_service.channel_credentials.insecure.v3.InsecureCredentials";
   private static final com.google.protobuf.Duration CONNECT_TIMEOUT =
       com.google.protobuf.Duration.newBuilder().setSeconds(1).build();
   private static final String HTTP_PROTOCOL_OPTIONS =
@@ -117,12 +146,16 @@ final class SnapshotBuilder {
       case GRPC:
         proxylessGrpc();
         break;
+      case GATEWAY:
+        gateway();
+        break;
       case SIDECAR:
       default:
         sidecar();
         break;
     }
     referencesExist();
+    internalReferencesExist();
     consistent();
     if (errors.isEmpty()) {
       // Whole resources once more: catches what the per-section checks cannot attribute.
@@ -131,6 +164,15 @@ final class SnapshotBuilder {
       listeners.values().forEach(r -> check(r, "listener " + r.getName()));
       routes.values().forEach(r -> check(r, "route " + r.getName()));
     }
+    return this;
+  }
+
+  /** Runs the reference checks again over the resources as they are now. */
+  SnapshotBuilder recheckReferences() {
+    errors.clear();
+    referencesExist();
+    internalReferencesExist();
+    consistent();
     return this;
   }
 
@@ -271,21 +313,215 @@ final class SnapshotBuilder {
           names.addAll(d.hosts());
         }
         for (String name : names) {
-          HttpConnectionManager hcm = hcm("grpc", t)
-              .setRouteConfig(RouteConfiguration.newBuilder()
+          HttpConnectionManager.Builder hcm = hcm("grpc", t);
+          MeshConfig.HeaderRepair repair = config.gateway().headerRepair();
+          if (repair.enabled()) {
+            // grpc-xds runs HTTP filters in order: repair before the call leaves the client.
+            // Optional: a client without ext_proc support skips it instead of NACKing.
+            hcm.addHttpFilters(0, HttpFilter.newBuilder()
+                .setName(EXT_PROC_FILTER)
+                .setIsOptional(true)
+                .setTypedConfig(Any.pack(extProc(repair, googleGrpc(repair)))));
+          }
+          hcm.setRouteConfig(RouteConfiguration.newBuilder()
                   .setName("grpc|" + name)
                   .addVirtualHosts(VirtualHost.newBuilder()
                       .setName(name)
                       .addDomains("*")
-                      .addAllRoutes(serviceRoutes(d, cluster))))
-              .build();
+                      .addAllRoutes(serviceRoutes(d, cluster))));
           putListener(Listener.newBuilder()
               .setName(name)
-              .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm)))
+              .setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm.build())))
               .build(), d.path());
         }
       }
     }
+  }
+
+
+  // ------------------------------------------------------------- gateway
+
+  /**
+   * The ingress gateway. Without header repair: one listener whose HCM traces and routes to the
+   * services. With it, two stages (Envoy's HCM starts its span before any HTTP filter runs):
+   * {@code edge} (HCM without tracing: ext_proc, then the router to {@code internal_tracing})
+   * and the internal listener {@code tracing} (HCM with tracing, routes to the services).
+   */
+  private void gateway() {
+    MeshConfig.Gateway gw = config.gateway();
+    EffectiveTracing t = EffectiveTracing.resolve(config, serviceName, true);
+    RouteConfiguration services = gatewayRoutes(gw);
+    Address edgeAddress = address(gw.address(), gw.port());
+    MeshConfig.HeaderRepair repair = gw.headerRepair();
+    if (!repair.enabled()) {
+      putListener(Listener.newBuilder()
+          .setName(GATEWAY_LISTENER)
+          .setAddress(edgeAddress)
+          .setTrafficDirection(TrafficDirection.OUTBOUND)
+          .addFilterChains(FilterChain.newBuilder().setName(GATEWAY_LISTENER)
+              .addFilters(hcmFilter(hcm(GATEWAY_LISTENER, t)
+                  .setUseRemoteAddress(BoolValue.of(true))
+                  .setRouteConfig(services)
+                  .build())))
+          .build(), "gateway");
+      return;
+    }
+
+    HttpConnectionManager edge = HttpConnectionManager.newBuilder()
+        .setStatPrefix(EDGE_LISTENER)
+        .setCodecType(HttpConnectionManager.CodecType.AUTO)
+        .setUseRemoteAddress(BoolValue.of(true))
+        // A client's x-request-id is never rewritten; ext-proc adds one when there is none
+        // (and the internal listener's HCM does when ext-proc is down).
+        .setPreserveExternalRequestId(true)
+        .setGenerateRequestId(BoolValue.of(false))
+        .setRouteConfig(RouteConfiguration.newBuilder()
+            .setName(EDGE_LISTENER)
+            .addVirtualHosts(VirtualHost.newBuilder()
+                .setName("all")
+                .addDomains("*")
+                .addRoutes(Route.newBuilder()
+                    .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                    .setRoute(RouteAction.newBuilder().setCluster(INTERNAL_CLUSTER)))))
+        .addHttpFilters(HttpFilter.newBuilder()
+            .setName(EXT_PROC_FILTER)
+            .setTypedConfig(Any.pack(extProc(repair, GrpcService.newBuilder()
+                .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder()
+                    .setClusterName(EXT_PROC_CLUSTER))
+                .build()))))
+        .addHttpFilters(router())
+        .build();
+    check(edge, "gateway.headerRepair");
+    clusterRefs.putIfAbsent(INTERNAL_CLUSTER, "gateway.headerRepair");
+    clusterRefs.putIfAbsent(EXT_PROC_CLUSTER, "gateway.headerRepair.extProc");
+    putListener(Listener.newBuilder()
+        .setName(EDGE_LISTENER)
+        .setAddress(edgeAddress)
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
+        .addFilterChains(FilterChain.newBuilder().setName(EDGE_LISTENER)
+            .addFilters(hcmFilter(edge)))
+        .build(), "gateway");
+
+    HttpConnectionManager.Builder traced = hcm("gateway", t).setRouteConfig(services);
+    if (traced.hasTracing() && repair.markerHeader() != null && traced.getTracing()
+        .getCustomTagsList().stream().noneMatch(c -> c.getTag().equals(REPAIR_TAG))) {
+      traced.getTracingBuilder().addCustomTags(io.envoyproxy.envoy.type.tracing.v3.CustomTag
+          .newBuilder()
+          .setTag(REPAIR_TAG)
+          .setRequestHeader(io.envoyproxy.envoy.type.tracing.v3.CustomTag.Header.newBuilder()
+              .setName(repair.markerHeader()).setDefaultValue("none")));
+    }
+    putListener(Listener.newBuilder()
+        .setName(TRACING_LISTENER)
+        .setInternalListener(Listener.InternalListenerConfig.getDefaultInstance())
+        // As the plain gateway's listener (and Istio's gateways): spans are egress spans.
+        .setTrafficDirection(TrafficDirection.OUTBOUND)
+        .addFilterChains(FilterChain.newBuilder().setName(TRACING_LISTENER)
+            .addFilters(hcmFilter(traced.build())))
+        .build(), "gateway.headerRepair");
+
+    putCluster(Cluster.newBuilder()
+        .setName(INTERNAL_CLUSTER)
+        // STATIC, Envoy's default type: its one endpoint is an internal address.
+        .setConnectTimeout(CONNECT_TIMEOUT)
+        .setLoadAssignment(ClusterLoadAssignment.newBuilder()
+            .setClusterName(INTERNAL_CLUSTER)
+            .addEndpoints(LocalityLbEndpoints.newBuilder()
+                .addLbEndpoints(LbEndpoint.newBuilder()
+                    .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
+                        .setEnvoyInternalAddress(EnvoyInternalAddress.newBuilder()
+                            .setServerListenerName(TRACING_LISTENER)))))))
+        .setTransportSocket(TransportSocket.newBuilder()
+            .setName("envoy.transport_sockets.internal_upstream")
+            .setTypedConfig(Any.pack(InternalUpstreamTransport.newBuilder()
+                .setTransportSocket(TransportSocket.newBuilder()
+                    .setName("envoy.transport_sockets.raw_buffer")
+                    .setTypedConfig(Any.pack(RawBuffer.getDefaultInstance())))
+                .build())))
+        .build(), "gateway.headerRepair");
+
+    boolean ip = InetAddresses.isInetAddress(repair.extProcHost());
+    Cluster.Builder ext = Cluster.newBuilder()
+        .setName(EXT_PROC_CLUSTER)
+        .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+        .setConnectTimeout(CONNECT_TIMEOUT)
+        .setLoadAssignment(loadAssignment(EXT_PROC_CLUSTER, repair.extProcHost(),
+            repair.extProcPort()));
+    if (!ip) {
+      ext.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED);
+    }
+    http2(ext);
+    putCluster(ext.build(), "gateway.headerRepair.extProc");
+  }
+
+  /** The gateway's routes to services: one virtual host with {@code gateway.hosts}. */
+  private RouteConfiguration gatewayRoutes(MeshConfig.Gateway gw) {
+    VirtualHost.Builder vh = VirtualHost.newBuilder().setName("gateway")
+        .addAllDomains(gw.hosts());
+    for (MeshConfig.GatewayRoute r : gw.routes()) {
+      Service s = config.service(r.service());
+      Port port = null;
+      for (Port p : s.ports()) {
+        if (p.number() == r.port()) {
+          port = p;
+        }
+      }
+      String cluster = outboundCluster(s, port);
+      edsCluster(s, port, cluster, true);
+      clusterRefs.putIfAbsent(cluster, r.path());
+      vh.addRoutes(Route.newBuilder()
+          .setName(r.service() + ":" + r.port() + r.prefix())
+          .setMatch(RouteMatch.newBuilder().setPrefix(r.prefix()))
+          .setRoute(RouteAction.newBuilder().setCluster(cluster)));
+    }
+    RouteConfiguration rc = RouteConfiguration.newBuilder().setName("gateway")
+        .addVirtualHosts(vh).build();
+    check(rc, "gateway.routes");
+    return rc;
+  }
+
+  /**
+   * The ext_proc filter: request headers only (response headers SKIP, no bodies, no trailers),
+   * {@code failure_mode_allow} and {@code message_timeout} from the config.
+   */
+  private static ExternalProcessor extProc(MeshConfig.HeaderRepair repair, GrpcService svc) {
+    return ExternalProcessor.newBuilder()
+        .setGrpcService(svc)
+        .setFailureModeAllow(repair.failureModeAllow())
+        .setMessageTimeout(TracingProtos.duration(repair.timeout()))
+        .setProcessingMode(ProcessingMode.newBuilder()
+            .setRequestHeaderMode(ProcessingMode.HeaderSendMode.SEND)
+            .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP)
+            .setRequestTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+            .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP)
+            .setRequestBodyMode(ProcessingMode.BodySendMode.NONE)
+            .setResponseBodyMode(ProcessingMode.BodySendMode.NONE))
+        .build();
+  }
+
+  /**
+   * ext-proc as a proxyless gRPC client reaches it: a Google gRPC target with a scheme and
+   * insecure channel credentials (grpc-xds has no Envoy clusters for side channels).
+   */
+  private static GrpcService googleGrpc(MeshConfig.HeaderRepair repair) {
+    Any insecure = Any.newBuilder().setTypeUrl(INSECURE_CREDENTIALS).build();
+    return GrpcService.newBuilder().setGoogleGrpc(GrpcService.GoogleGrpc.newBuilder()
+            .setTargetUri("dns:///" + TracingProtos.hostPort(repair.extProcHost(),
+                repair.extProcPort()))
+            .setStatPrefix(EXT_PROC_CLUSTER)
+            .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(CHANNEL_CREDENTIALS_PLUGIN_FIELD,
+                    com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                        .addLengthDelimited(insecure.toByteString()).build())
+                .build()))
+        .build();
+  }
+
+  private static HttpFilter router() {
+    return HttpFilter.newBuilder()
+        .setName(ROUTER_FILTER)
+        .setTypedConfig(Any.pack(Router.getDefaultInstance()))
+        .build();
   }
 
   // ------------------------------------------------------------- pieces
@@ -308,30 +544,37 @@ final class SnapshotBuilder {
     return "outbound|" + port.number() + "||" + s.name();
   }
 
-  private void edsCluster(Service s, Port port, String name, boolean http2Options) {
+  /**
+   * The cluster of a service port. Endpoints that are IP addresses go out over EDS; endpoints
+   * that are host names (Kubernetes Services) become a STRICT_DNS cluster for Envoy, or a
+   * LOGICAL_DNS cluster with its one endpoint for grpc-xds (which has no STRICT_DNS).
+   *
+   * @param envoy whether the node is an Envoy (HTTP/2 protocol options for HTTP2/GRPC ports)
+   */
+  private void edsCluster(Service s, Port port, String name, boolean envoy) {
     if (clusters.containsKey(name)) {
+      return;
+    }
+    int hostNames = 0;
+    for (MeshConfig.Endpoint e : s.endpoints()) {
+      hostNames += InetAddresses.isInetAddress(e.address()) ? 0 : 1;
+    }
+    if (hostNames > 0 && hostNames < s.endpoints().size()) {
+      errors.add(s.path() + ".endpoints: mixes IP addresses and host names: use all IP"
+          + " addresses (EDS) or all host names (DNS)");
       return;
     }
     Cluster.Builder c = Cluster.newBuilder()
         .setName(name)
-        .setType(Cluster.DiscoveryType.EDS)
-        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads()))
         .setConnectTimeout(CONNECT_TIMEOUT)
         .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN);
-    if (http2Options && port.protocol().http2()) {
+    if (envoy && port.protocol().http2()) {
       http2(c);
     }
-    putCluster(c.build(), port.path());
-
     LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder()
         // grpc-xds drops localities without a weight.
         .setLoadBalancingWeight(UInt32Value.of(1));
     for (MeshConfig.Endpoint e : s.endpoints()) {
-      if (!InetAddresses.isInetAddress(e.address())) {
-        errors.add(e.path() + ".address=" + e.address()
-            + ": EDS endpoints must be IP addresses");
-        continue;
-      }
       int p = e.ports().getOrDefault(port.name(), port.targetPort());
       locality.addLbEndpoints(LbEndpoint.newBuilder()
           .setEndpoint(Endpoint.newBuilder().setAddress(address(e.address(), p)))
@@ -340,7 +583,22 @@ final class SnapshotBuilder {
     ClusterLoadAssignment cla = ClusterLoadAssignment.newBuilder()
         .setClusterName(name).addEndpoints(locality).build();
     check(cla, s.path() + ".endpoints");
-    endpoints.put(name, cla);
+    if (hostNames == 0) {
+      c.setType(Cluster.DiscoveryType.EDS)
+          .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads()));
+      endpoints.put(name, cla);
+    } else if (envoy) {
+      c.setType(Cluster.DiscoveryType.STRICT_DNS)
+          .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+          .setLoadAssignment(cla);
+    } else if (hostNames > 1) {
+      errors.add(s.path() + ".endpoints: proxyless gRPC resolves a host name endpoint through"
+          + " LOGICAL_DNS, which takes exactly one endpoint; " + hostNames + " given");
+      return;
+    } else {
+      c.setType(Cluster.DiscoveryType.LOGICAL_DNS).setLoadAssignment(cla);
+    }
+    putCluster(c.build(), port.path());
   }
 
   private List<Route> serviceRoutes(Service s, String cluster) {
@@ -375,9 +633,7 @@ final class SnapshotBuilder {
     HttpConnectionManager.Builder b = HttpConnectionManager.newBuilder()
         .setStatPrefix(statPrefix)
         .setCodecType(HttpConnectionManager.CodecType.AUTO)
-        .addHttpFilters(HttpFilter.newBuilder()
-            .setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .addHttpFilters(router())
         .setRequestIdExtension(RequestIDExtension.newBuilder().setTypedConfig(Any.pack(
             UuidRequestIdConfig.newBuilder()
                 .setPackTraceReason(BoolValue.of(true))
@@ -483,6 +739,43 @@ final class SnapshotBuilder {
       if (!clusters.containsKey(ref.getKey())) {
         errors.add(ref.getValue() + ": references cluster " + ref.getKey()
             + " which is not in the snapshot");
+      }
+    }
+  }
+
+  /**
+   * Every {@code envoy_internal_address} of a cluster names a listener of this snapshot that is
+   * an internal listener, and every internal listener is reached by a cluster.
+   */
+  private void internalReferencesExist() {
+    Set<String> reached = new java.util.TreeSet<>();
+    for (Cluster c : clusters.values()) {
+      for (LocalityLbEndpoints l : c.getLoadAssignment().getEndpointsList()) {
+        for (LbEndpoint e : l.getLbEndpointsList()) {
+          if (!e.getEndpoint().getAddress().hasEnvoyInternalAddress()) {
+            continue;
+          }
+          String name = e.getEndpoint().getAddress().getEnvoyInternalAddress()
+              .getServerListenerName();
+          reached.add(name);
+          Listener target = listeners.get(name);
+          if (target == null || !target.hasInternalListener()) {
+            errors.add("snapshot " + group + ": cluster " + c.getName()
+                + " reaches internal listener " + name + (target == null
+                    ? " which is not in the snapshot" : " which is not an internal listener"));
+          }
+          if (!c.getTransportSocket().getName()
+              .equals("envoy.transport_sockets.internal_upstream")) {
+            errors.add("snapshot " + group + ": cluster " + c.getName()
+                + " reaches an internal listener without the internal_upstream transport socket");
+          }
+        }
+      }
+    }
+    for (Listener l : listeners.values()) {
+      if (l.hasInternalListener() && !reached.contains(l.getName())) {
+        errors.add("snapshot " + group + ": internal listener " + l.getName()
+            + " is reached by no cluster");
       }
     }
   }

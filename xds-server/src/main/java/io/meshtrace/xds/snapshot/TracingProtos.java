@@ -217,6 +217,12 @@ final class TracingProtos {
         io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDefaultInstance(),
         io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig
             .getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+            .getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3
+            .InternalUpstreamTransport.getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer
+            .getDefaultInstance(),
         OpenTelemetryConfig.getDefaultInstance(),
         ZipkinConfig.getDefaultInstance(),
         SkyWalkingConfig.getDefaultInstance(),

@@ -27,7 +27,7 @@ class ConfigParserTest {
     assertThat(c.services()).extracting(MeshConfig.Service::name)
         .containsExactly("productpage", "details", "reviews", "ratings");
     assertThat(c.providers()).hasSize(5);
-    assertThat(c.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(c.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
     assertThat(TestMesh.problems(text)).isEmpty();
     OpenTelemetryGrpc otel = (OpenTelemetryGrpc) c.provider("otel");
     assertThat(otel.timeout()).isEqualTo(Duration.ofSeconds(5));
@@ -54,12 +54,12 @@ class ConfigParserTest {
     MeshConfig none = ConfigParser.parse(TestMesh.base(), null);
     MeshConfig explicit = ConfigParser.parse("meshVersion: 1.10\npropagation: w3c\n"
         + TestMesh.base(), null);
-    assertThat(old.propagation()).isEqualTo(MeshPropagation.Format.B3);
+    assertThat(old.propagation()).isEqualTo(MeshConfig.Propagation.B3);
     assertThat(old.warnings()).anyMatch(w -> w.contains("opentelemetry tracer propagates only"));
-    assertThat(next.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(next.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
     assertThat(next.warnings()).isEmpty();
-    assertThat(none.propagation()).isEqualTo(MeshPropagation.Format.W3C);
-    assertThat(explicit.propagation()).isEqualTo(MeshPropagation.Format.W3C);
+    assertThat(none.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
+    assertThat(explicit.propagation()).isEqualTo(MeshConfig.Propagation.W3C);
     assertThat(explicit.propagationExplicit()).isTrue();
   }
 
@@ -71,7 +71,7 @@ class ConfigParserTest {
         """, """
         defaultProviders: {tracing: [zipkin]}
         """, SERVICES), null);
-    assertThat(c.propagation()).isEqualTo(MeshPropagation.Format.B3);
+    assertThat(c.propagation()).isEqualTo(MeshConfig.Propagation.B3);
     assertThat(c.warnings()).isEmpty();
   }
 
@@ -377,12 +377,60 @@ class ConfigParserTest {
               - name: reviews
                 ports: [{number: 9080, protocol: THRIFT}]
             """), "services[0].ports[0].protocol=THRIFT", "HTTP, HTTP2, GRPC"),
-        Arguments.of("endpoint host name for EDS", yaml(PROVIDERS, TRACING, """
+        Arguments.of("endpoints mixing IPs and host names", yaml(PROVIDERS, TRACING, """
             services:
               - name: reviews
                 ports: [{number: 9080}]
-                endpoints: [{address: reviews-v1.local}]
-            """), "services[0].endpoints[0].address=reviews-v1.local", "IP addresses"),
+                endpoints: [{address: reviews-v1.local}, {address: 10.0.0.1}]
+            """), "services[0].endpoints", "mixes IP addresses and host names"),
+        Arguments.of("two host name endpoints for proxyless gRPC", yaml(PROVIDERS, TRACING, """
+            services:
+              - name: reviews
+                ports: [{number: 9080}]
+                endpoints: [{address: reviews-v1.local}, {address: reviews-v2.local}]
+            """), "services[0].endpoints", "exactly one endpoint"),
+        // gateway
+        Arguments.of("gateway unknown key", TestMesh.base() + "gateway: {prot: 8080}\n",
+            "gateway.prot=8080", "unknown key"),
+        Arguments.of("gateway port 0", TestMesh.base() + "gateway: {port: 0}\n",
+            "gateway.port=0", "between 1 and 65535"),
+        Arguments.of("gateway host with a space", TestMesh.base()
+            + "gateway: {hosts: [\"a b\"]}\n", "gateway.hosts[0]=a b", "host name"),
+        Arguments.of("gateway no hosts", TestMesh.base() + "gateway: {hosts: []}\n",
+            "gateway.hosts=[]", "at least one host"),
+        Arguments.of("gateway route to unknown service", TestMesh.base()
+            + "gateway: {routes: [{prefix: /, service: payments}]}\n",
+            "gateway.routes[0].service=payments", "unknown service"),
+        Arguments.of("gateway route to unknown port", TestMesh.base()
+            + "gateway: {routes: [{prefix: /, service: reviews, port: 9999}]}\n",
+            "gateway.routes[0].port=9999", "not a port of reviews"),
+        Arguments.of("gateway route prefix without slash", TestMesh.base()
+            + "gateway: {routes: [{prefix: api, service: reviews}]}\n",
+            "gateway.routes[0].prefix=api", "starting with /"),
+        Arguments.of("gateway duplicate prefix", TestMesh.base()
+            + "gateway: {routes: [{service: reviews}, {prefix: /, service: productpage}]}\n",
+            "gateway.routes[1].prefix=/", "duplicate prefix"),
+        Arguments.of("header repair without ext-proc host", TestMesh.base()
+            + "gateway: {headerRepair: {enabled: true}}\n",
+            "gateway.headerRepair.extProc.host=(missing)", "required when"),
+        Arguments.of("header repair enabled not a boolean", TestMesh.base()
+            + "gateway: {headerRepair: {enabled: yes please}}\n",
+            "gateway.headerRepair.enabled=yes please", "true or false"),
+        Arguments.of("ext-proc timeout 0", TestMesh.base()
+            + "gateway: {headerRepair: {enabled: true, extProc: {host: a, timeout: 0s}}}\n",
+            "gateway.headerRepair.extProc.timeout=0s", "greater than 0"),
+        Arguments.of("ext-proc timeout over an hour", TestMesh.base()
+            + "gateway: {headerRepair: {enabled: true, extProc: {host: a, timeout: 2h}}}\n",
+            "gateway.headerRepair.extProc.timeout=2h", "at most 3600s"),
+        Arguments.of("ext-proc port 70000", TestMesh.base()
+            + "gateway: {headerRepair: {enabled: true, extProc: {host: a, port: 70000}}}\n",
+            "gateway.headerRepair.extProc.port=70000", "between 1 and 65535"),
+        Arguments.of("ext-proc bad host", TestMesh.base()
+            + "gateway: {headerRepair: {enabled: true, extProc: {host: \"a/b\"}}}\n",
+            "gateway.headerRepair.extProc.host=a/b", "host name or IP"),
+        Arguments.of("marker header upper case", TestMesh.base()
+            + "gateway: {headerRepair: {markerHeader: X-Repair}}\n",
+            "gateway.headerRepair.markerHeader=X-Repair", "lower-case HTTP header name"),
         Arguments.of("endpoint port for unknown port name", yaml(PROVIDERS, TRACING, """
             services:
               - name: reviews
@@ -459,6 +507,35 @@ class ConfigParserTest {
         tracing:
           - randomSamplingPercentage: 140
         """, SERVICES))).hasSize(3);
+  }
+
+  @Test
+  void parse_gatewayDefaults_port8080_allHosts_firstServiceRepairOff() throws Exception {
+    MeshConfig c = ConfigParser.parse(TestMesh.base(), null);
+    assertThat(c.gateway().port()).isEqualTo(8080);
+    assertThat(c.gateway().address()).isEqualTo("0.0.0.0");
+    assertThat(c.gateway().hosts()).containsExactly("*");
+    assertThat(c.gateway().routes()).singleElement().satisfies(r -> {
+      assertThat(r.prefix()).isEqualTo("/");
+      assertThat(r.service()).isEqualTo("productpage");
+      assertThat(r.port()).isEqualTo(9080);
+    });
+    MeshConfig.HeaderRepair h = c.gateway().headerRepair();
+    assertThat(h.enabled()).isFalse();
+    assertThat(h.extProcPort()).isEqualTo(18080);
+    assertThat(h.timeout()).isEqualTo(Duration.ofMillis(200));
+    assertThat(h.failureModeAllow()).isTrue();
+    assertThat(h.markerHeader()).isEqualTo("x-meshtrace-repair");
+  }
+
+  @Test
+  void parse_headerRepairEmptyMarker_noTag() throws Exception {
+    MeshConfig c = ConfigParser.parse(TestMesh.base() + """
+        gateway:
+          headerRepair: {enabled: true, markerHeader: "", extProc: {host: ext-proc}}
+        """, null);
+    assertThat(c.gateway().headerRepair().markerHeader()).isNull();
+    assertThat(c.gateway().headerRepair().extProcHost()).isEqualTo("ext-proc");
   }
 
   @Test

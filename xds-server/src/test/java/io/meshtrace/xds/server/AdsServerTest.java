@@ -527,4 +527,63 @@ class AdsServerTest {
           .isEqualTo("grpc/productpage");
     }
   }
+
+  @Test
+  void gateway_samplingAndProviderChanges_reachTheInternalListener() throws Exception {
+    Node node = Node.newBuilder().setId("gw-1").setCluster("meshtrace-gateway")
+        .setMetadata(Struct.newBuilder().putFields("role", Value.newBuilder()
+            .setStringValue("gateway").build())).build();
+    String yaml = TestMesh.yaml(TestMesh.PROVIDERS + """
+          - name: zipkin
+            zipkin: {service: zipkin.observability, port: 9411}
+        """, TestMesh.TRACING, TestMesh.SERVICES) + """
+        gateway:
+          headerRepair:
+            enabled: true
+            extProc: {host: 127.0.0.1, port: 18080}
+        """;
+    try (TestServer s = TestServer.start(dir, yaml);
+        AdsTestClient c = client(s, node, true)) {
+      c.deltaRequest(LDS, List.of(), "", null);
+      DeltaDiscoveryResponse first = c.nextDelta(LDS, 5000);
+      c.ackDelta(first);
+      Map<String, Listener> before = new HashMap<>();
+      for (Resource r : first.getResourcesList()) {
+        Listener l = unpack(r.getResource(), Listener.class);
+        before.put(l.getName(), l);
+      }
+      assertThat(before).containsOnlyKeys("edge", "tracing");
+      HttpConnectionManager.Tracing t0 = tracingOf(before.get("tracing"));
+      assertThat(t0.getRandomSampling().getValue()).isEqualTo(10.0);
+      assertThat(t0.getProvider().getName()).isEqualTo("envoy.tracers.opentelemetry");
+      assertThat(s.app.plane().registry().proxies().get(0).get("group"))
+          .isEqualTo("gateway/meshtrace-gateway");
+
+      var put = s.put("/config/tracing", """
+          {"defaultProviders": {"tracing": ["zipkin"]},
+           "tracing": [{"randomSamplingPercentage": 42.5}]}
+          """, TestServer.TOKEN);
+      assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+
+      DeltaDiscoveryResponse next = c.nextDelta(LDS, 5000);
+      Map<String, Listener> after = new HashMap<>();
+      for (Resource r : next.getResourcesList()) {
+        Listener l = unpack(r.getResource(), Listener.class);
+        after.put(l.getName(), l);
+      }
+      // Only the listener that traces changed; the edge listener is not re-sent.
+      assertThat(after).containsOnlyKeys("tracing");
+      HttpConnectionManager.Tracing t1 = tracingOf(after.get("tracing"));
+      assertThat(t1.getRandomSampling().getValue()).isEqualTo(42.5);
+      assertThat(t1.getProvider().getName()).isEqualTo("envoy.tracers.zipkin");
+      assertThat(unpack(t1.getProvider().getTypedConfig(), ZipkinConfig.class)
+          .getCollectorCluster()).isEqualTo("tracing|zipkin");
+      assertThat(t1.getCustomTagsList()).anyMatch(x -> x.getTag().equals("meshtrace.repair"));
+    }
+  }
+
+  private static HttpConnectionManager.Tracing tracingOf(Listener l) {
+    return unpack(l.getFilterChains(0).getFilters(0).getTypedConfig(),
+        HttpConnectionManager.class).getTracing();
+  }
 }

@@ -1,0 +1,43 @@
+package io.meshtrace.k8s;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** What each shipped YAML file of k8s/ is, so that every one of them is checked by some test. */
+final class Layout {
+  static final List<String> OVERLAYS = List.of("overlays/standalone", "overlays/istio", "overlays/istio-gateway-untraced");
+
+  static final List<String> ENVOY_CONFIGS =
+      List.of("envoy/gateway-bootstrap.yaml", "envoy/sidecar-bootstrap.yaml", "envoy/gateway-static.yaml");
+
+  static final List<String> COMPONENT_CONFIGS = List.of(
+      "base/standalone/config/xds.yaml", "base/common/config/ext-proc.yaml", "base/common/config/otel-collector.yaml");
+
+  /** Applied by istioctl, not by kubectl apply -k: schema-checked but in no kustomization. */
+  static final List<String> INSTALL_ONLY = List.of("overlays/istio/install/istio-operator.yaml");
+
+  private Layout() {}
+
+  /** Files kustomizations use as strategic-merge patches (partial objects). */
+  static Set<String> patchFiles() {
+    Set<String> out = new TreeSet<>();
+    for (Path p : ModuleTree.shippedYamlFiles()) {
+      if (p.getFileName().toString().equals("kustomization.yaml")) {
+        for (var patch : ModuleTree.single(p).path("patches")) {
+          out.add(ModuleTree.relative(p.getParent().resolve(patch.path("path").asText()).normalize()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Kubernetes / Istio / kustomize objects: every shipped YAML file that is none of the above. */
+  static List<Path> manifestFiles() {
+    Set<String> other = new TreeSet<>(ENVOY_CONFIGS);
+    other.addAll(COMPONENT_CONFIGS);
+    other.addAll(patchFiles());
+    return ModuleTree.shippedYamlFiles().stream().filter(p -> !other.contains(ModuleTree.relative(p))).toList();
+  }
+}

@@ -1,0 +1,49 @@
+package io.meshtrace.sdk;
+
+/**
+ * Where and how spans are sent: the wire formats mesh backends take.
+ *
+ * <p>Names as written in {@code meshtrace.exporter}: {@code zipkin}, {@code zipkin-proto},
+ * {@code zipkin-v1}, {@code otlp-grpc}, {@code otlp-http}, {@code none}.
+ */
+public enum ExportProtocol {
+  /** Zipkin API v2, JSON list of spans, POST {@code /api/v2/spans}. */
+  ZIPKIN_JSON("zipkin", "http://localhost:9411/api/v2/spans"),
+  /** Zipkin API v2, protobuf {@code ListOfSpans}, POST {@code /api/v2/spans}. */
+  ZIPKIN_PROTO("zipkin-proto", "http://localhost:9411/api/v2/spans"),
+  /** Zipkin API v1 JSON (annotations {@code cs/sr/ss/cr}), POST {@code /api/v1/spans}. */
+  ZIPKIN_V1_JSON("zipkin-v1", "http://localhost:9411/api/v1/spans"),
+  /** OTLP over gRPC, {@code opentelemetry.proto.collector.trace.v1.TraceService/Export}. */
+  OTLP_GRPC("otlp-grpc", "http://localhost:4317"),
+  /** OTLP over HTTP, protobuf body, POST {@code /v1/traces}. */
+  OTLP_HTTP("otlp-http", "http://localhost:4318/v1/traces"),
+  /** Spans are not exported (context still propagates). */
+  NONE("none", "");
+
+  private final String configName;
+  private final String defaultEndpoint;
+
+  ExportProtocol(String configName, String defaultEndpoint) {
+    this.configName = configName;
+    this.defaultEndpoint = defaultEndpoint;
+  }
+
+  public String configName() {
+    return configName;
+  }
+
+  /** The endpoint used when none is configured, e.g. {@code http://localhost:9411/api/v2/spans}. */
+  public String defaultEndpoint() {
+    return defaultEndpoint;
+  }
+
+  /** Parses a configuration name; returns null when {@code name} is not one of them. */
+  public static ExportProtocol fromConfigName(String name) {
+    for (ExportProtocol protocol : values()) {
+      if (protocol.configName.equals(name)) {
+        return protocol;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,186 @@
+package io.meshtrace.sdk.check;
+
+import io.meshtrace.sdk.MeshSettings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The propagation check: reads recent traces from Zipkin and reports where the trace context
+ * is lost, hop by hop.
+ *
+ * <pre>
+ * java -jar external-proxy.jar check-propagation --zipkin http://127.0.0.1:9411 \
+ *     --service productpage --lookback 15m [--limit 100]
+ *
+ * BREAK productpage -> reviews: spans from productpage arrive as new roots: productpage drops the trace headers
+ *   reviews span 'GET /reviews/0' (trace 5af7..., id 1b2c...) began a new trace during
+ *   productpage span 'GET /productpage' (trace 80f1..., id 4d5e...)
+ * </pre>
+ *
+ * <p>Exit status: 0 when every hop keeps the trace, 1 when breaks were found, 2 on bad
+ * arguments or when Zipkin cannot be read.
+ */
+public final class PropagationCheck {
+
+  /** The sub-command name. */
+  public static final String COMMAND = "check-propagation";
+
+  private static final String USAGE = "usage: " + COMMAND
+      + " --zipkin URL [--service NAME] [--lookback 15m] [--limit 100]";
+
+  private PropagationCheck() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the check with command-line {@code args}; returns the exit status. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Map<String, String> options;
+    try {
+      options = options(args);
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      err.println(USAGE);
+      return 2;
+    }
+    String zipkin = options.get("--zipkin");
+    String service = options.get("--service");
+    Duration lookback;
+    int limit;
+    URI zipkinUri;
+    try {
+      if (zipkin == null) {
+        throw new IllegalArgumentException("--zipkin is required: the Zipkin base URL, e.g. http://127.0.0.1:9411");
+      }
+      zipkinUri = URI.create(zipkin);
+      if (zipkinUri.getScheme() == null || zipkinUri.getHost() == null) {
+        throw new IllegalArgumentException("--zipkin=" + zipkin + ": must be an http URL with a host");
+      }
+      lookback = MeshSettings.parseDuration("--lookback", options.getOrDefault("--lookback", "15m"));
+      if (lookback.isZero()) {
+        throw new IllegalArgumentException("--lookback=0: must be positive");
+      }
+      String limitValue = options.getOrDefault("--limit", "100");
+      try {
+        limit = Integer.parseInt(limitValue);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 10_000) {
+        throw new IllegalArgumentException("--limit=" + limitValue + ": must be between 1 and 10000");
+      }
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      err.println(USAGE);
+      return 2;
+    }
+
+    ZipkinTraceSource source = new ZipkinTraceSource(zipkinUri, Duration.ofSeconds(30));
+    long now = System.currentTimeMillis();
+    Map<String, List<ZipkinSpan>> traces = new LinkedHashMap<>();
+    try {
+      // The service's own traces, then every trace of the window: the pieces a break splits
+      // off do not contain the service that broke it.
+      if (service != null) {
+        for (List<ZipkinSpan> trace : source.traces(service, lookback, now, limit)) {
+          traces.put(trace.get(0).traceId(), trace);
+        }
+      }
+      for (List<ZipkinSpan> trace : source.traces(null, lookback, now, limit)) {
+        traces.putIfAbsent(trace.get(0).traceId(), trace);
+      }
+    } catch (IOException e) {
+      err.println("cannot read traces from " + zipkin + ": " + e);
+      return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("interrupted while reading traces from " + zipkin);
+      return 2;
+    }
+
+    TraceAnalysis.Report report = TraceAnalysis.analyze(traces.values(), service);
+    print(report, zipkin, service, options.getOrDefault("--lookback", "15m"), out);
+    return report.clean() ? 0 : 1;
+  }
+
+  static void print(TraceAnalysis.Report report, String zipkin, String service, String lookback,
+      PrintStream out) {
+    out.println(COMMAND + ": " + report.traces() + " traces, " + report.spans() + " spans from "
+        + zipkin + (service != null ? " (service " + service + ")" : "") + ", lookback " + lookback);
+    Map<String, List<TraceAnalysis.Finding>> byHop = new LinkedHashMap<>();
+    for (TraceAnalysis.Finding finding : report.findings()) {
+      byHop.computeIfAbsent(finding.kind() + " " + finding.hop(), k -> new ArrayList<>()).add(finding);
+    }
+    for (List<TraceAnalysis.Finding> group : byHop.values()) {
+      TraceAnalysis.Finding first = group.get(0);
+      String caller = first.callerService();
+      String times = group.size() == 1 ? "1 span" : group.size() + " spans";
+      if (first.kind() == TraceAnalysis.Kind.NEW_ROOT) {
+        out.println("BREAK " + first.hop() + ": spans from " + caller + " arrive as new roots: "
+            + caller + " drops the trace headers (" + times + ")");
+      } else {
+        out.println("MISSING-PARENT " + first.hop() + ": spans of " + first.span().service()
+            + " name a parent span that is not in their trace: " + caller
+            + " forwards trace ids of a span it does not report (" + times + ")");
+      }
+      for (TraceAnalysis.Finding finding : group) {
+        StringBuilder line = new StringBuilder("  ").append(finding.span().describe());
+        if (finding.kind() == TraceAnalysis.Kind.MISSING_PARENT) {
+          line.append(" has parent ").append(finding.span().parentId()).append(", missing from the trace");
+        } else {
+          line.append(" began a new trace");
+        }
+        if (finding.caller() != null) {
+          line.append(" during ").append(finding.caller().describe());
+        }
+        out.println(line);
+      }
+    }
+    for (TraceAnalysis.Split split : report.splits()) {
+      out.println("SPLIT x-request-id " + split.requestId() + " is in " + split.traceIds().size()
+          + " traces: " + String.join(", ", split.traceIds()));
+    }
+    if (report.clean()) {
+      out.println("OK: no broken hops found");
+    }
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (COMMAND.equals(arg) && i == 0) {
+        continue;
+      }
+      String key = arg;
+      String value;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        key = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException(arg + ": missing value");
+      }
+      switch (key) {
+        case "--zipkin":
+        case "--service":
+        case "--lookback":
+        case "--limit":
+          options.put(key, value);
+          break;
+        default:
+          throw new IllegalArgumentException(key + ": unknown option");
+      }
+    }
+    return options;
+  }
+}
