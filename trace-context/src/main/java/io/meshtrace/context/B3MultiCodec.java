@@ -124,15 +124,18 @@ final class B3MultiCodec {
     int start = Whitespace.trimStart(headers, i);
     int end = Whitespace.trimEnd(headers, i, start);
     int length = end - start;
-    if (count[FIELD_TRACE_ID] != 1
-        || (length != 16 && length != 32)
-        || !HexCodec.isLowerHex(headers, i, start, length)) {
+    if (count[FIELD_TRACE_ID] != 1 || (length != 16 && length != 32)) {
       fieldInvalid(FIELD_TRACE_ID, Reason.B3_TRACE_ID_INVALID, out);
       return;
     }
-    long high = length == 32 ? HexCodec.decode(headers, i, start, 16) : 0;
-    long low = HexCodec.decode(headers, i, end - 16, 16);
-    if (high == 0 && low == 0) {
+    // Each id char is read once: validated and decoded together, 8 chars per step.
+    long high1 = length == 32 ? HexCodec.decode8(headers, i, start) : 0;
+    long high0 = length == 32 ? HexCodec.decode8(headers, i, start + 8) : 0;
+    long low1 = HexCodec.decode8(headers, i, end - 16);
+    long low0 = HexCodec.decode8(headers, i, end - 8);
+    long high = (high1 << 32) | high0;
+    long low = (low1 << 32) | low0;
+    if ((high1 | high0 | low1 | low0) < 0 || (high == 0 && low == 0)) {
       fieldInvalid(FIELD_TRACE_ID, Reason.B3_TRACE_ID_INVALID, out);
       return;
     }
@@ -148,12 +151,14 @@ final class B3MultiCodec {
     int i = index[field];
     int start = Whitespace.trimStart(headers, i);
     int end = Whitespace.trimEnd(headers, i, start);
-    if (count[field] != 1 || end - start != 16 || !HexCodec.isLowerHex(headers, i, start, 16)) {
+    if (count[field] != 1 || end - start != 16) {
       fieldInvalid(field, reason, out);
       return 0;
     }
-    long id = HexCodec.decode(headers, i, start, 16);
-    if (id == 0) {
+    long id1 = HexCodec.decode8(headers, i, start);
+    long id0 = HexCodec.decode8(headers, i, start + 8);
+    long id = (id1 << 32) | id0;
+    if ((id1 | id0) < 0 || id == 0) {
       fieldInvalid(field, reason, out);
       return 0;
     }

@@ -1,44 +1,51 @@
 package io.meshtrace.context;
 
 /**
- * Lower-case hex over header values: validation and decoding into {@code long}s by shifts,
- * encoding into a caller's {@code char[]}. Upper-case hex is not hex here: W3C and B3 both
- * require lower case.
+ * Lower-case hex over header values: validation and decoding into {@code long}s by shifts in
+ * one pass, encoding into a caller's {@code char[]}. Upper-case hex is not hex here: W3C and
+ * B3 both require lower case.
  */
 final class HexCodec {
 
   private static final char[] DIGITS = "0123456789abcdef".toCharArray();
 
+  /** Nibble of each ASCII char, or -1: indexed by {@code c & 0x7f}, chars above 0x7f are -1. */
+  private static final long[] NIBBLES = new long[128];
+
+  static {
+    for (int c = 0; c < NIBBLES.length; c++) {
+      NIBBLES[c] = -1;
+    }
+    for (int d = 0; d < DIGITS.length; d++) {
+      NIBBLES[DIGITS[d]] = d;
+    }
+  }
+
   private HexCodec() {}
 
-  /** The value of a lower-case hex digit, or -1. */
-  static int digit(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    return -1;
+  /** The nibble of {@code c}, or -1 (all bits set) when it is not a lower-case hex digit. */
+  private static long nibble(char c) {
+    // 0x7f - c is negative for every char outside ASCII: its sign fills the result with ones.
+    return NIBBLES[c & 0x7f] | ((0x7f - c) >> 31);
   }
 
-  /** True when {@code length} chars of entry {@code index} from {@code start} are lower hex. */
-  static boolean isLowerHex(RequestHeaders headers, int index, int start, int length) {
-    for (int i = start, end = start + length; i < end; i++) {
-      if (digit(headers.valueCharAt(index, i)) < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Decodes up to 16 lower hex chars (already checked with {@link #isLowerHex}). */
-  static long decode(RequestHeaders headers, int index, int start, int length) {
+  /**
+   * Validates and decodes 8 lower hex chars of entry {@code index} from {@code start} in one
+   * pass: 0 to 2^32 - 1, or negative when a char is not lower hex. Once a nibble of all ones
+   * is or-ed in, the sign bit survives the remaining seven shifts by 4, so no branch per char.
+   */
+  static long decode8(RequestHeaders headers, int index, int start) {
     long value = 0;
-    for (int i = start, end = start + length; i < end; i++) {
-      value = (value << 4) | digit(headers.valueCharAt(index, i));
+    for (int i = start, end = start + 8; i < end; i++) {
+      value = (value << 4) | nibble(headers.valueCharAt(index, i));
     }
     return value;
+  }
+
+  /** The value of 2 lower hex chars from {@code start}: 0 to 255, or negative. */
+  static int decode2(RequestHeaders headers, int index, int start) {
+    return (int) ((nibble(headers.valueCharAt(index, start)) << 4)
+        | nibble(headers.valueCharAt(index, start + 1)));
   }
 
   /** Writes {@code value} as 16 lower hex chars at {@code pos}; returns the position after. */
