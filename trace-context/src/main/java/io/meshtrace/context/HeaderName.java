@@ -68,6 +68,11 @@ final class HeaderName {
 
   /** Same length as {@code lowerCase} is assumed by the caller. */
   private static boolean matches(CharSequence name, String lowerCase) {
+    // Names arrive lower-case (HTTP/2, ext_proc): String.equals is one vectorised compare.
+    return lowerCase.equals(name) || matchesIgnoreCase(name, lowerCase);
+  }
+
+  private static boolean matchesIgnoreCase(CharSequence name, String lowerCase) {
     for (int i = lowerCase.length() - 1; i >= 0; i--) {
       char c = name.charAt(i);
       if (c >= 'A' && c <= 'Z') {

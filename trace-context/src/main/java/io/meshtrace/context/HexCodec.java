@@ -9,43 +9,42 @@ final class HexCodec {
 
   private static final char[] DIGITS = "0123456789abcdef".toCharArray();
 
-  /** Nibble of each ASCII char, or -1: indexed by {@code c & 0x7f}, chars above 0x7f are -1. */
-  private static final long[] NIBBLES = new long[128];
+  /** Nibble of each ASCII char, or -1: indexed by {@code c & 0x7f} (wider chars are caught apart). */
+  private static final byte[] NIBBLES = new byte[128];
 
   static {
     for (int c = 0; c < NIBBLES.length; c++) {
       NIBBLES[c] = -1;
     }
     for (int d = 0; d < DIGITS.length; d++) {
-      NIBBLES[DIGITS[d]] = d;
+      NIBBLES[DIGITS[d]] = (byte) d;
     }
   }
 
   private HexCodec() {}
 
-  /** The nibble of {@code c}, or -1 (all bits set) when it is not a lower-case hex digit. */
-  private static long nibble(char c) {
-    // 0x7f - c is negative for every char outside ASCII: its sign fills the result with ones.
-    return NIBBLES[c & 0x7f] | ((0x7f - c) >> 31);
-  }
-
   /**
    * Validates and decodes 8 lower hex chars of entry {@code index} from {@code start} in one
-   * pass: 0 to 2^32 - 1, or negative when a char is not lower hex. Once a nibble of all ones
-   * is or-ed in, the sign bit survives the remaining seven shifts by 4, so no branch per char.
+   * pass: 0 to 2^32 - 1, or negative when a char is not lower hex. No branch per char: a
+   * nibble of -1 (all ones) keeps the sign bit set through the remaining seven shifts by 4,
+   * and the chars are or-ed together to catch any above 0x7f once at the end.
    */
   static long decode8(RequestHeaders headers, int index, int start) {
     long value = 0;
+    int wide = 0;
     for (int i = start, end = start + 8; i < end; i++) {
-      value = (value << 4) | nibble(headers.valueCharAt(index, i));
+      char c = headers.valueCharAt(index, i);
+      wide |= c;
+      value = (value << 4) | NIBBLES[c & 0x7f];
     }
-    return value;
+    return value | ((0x7f - wide) >> 31);
   }
 
   /** The value of 2 lower hex chars from {@code start}: 0 to 255, or negative. */
   static int decode2(RequestHeaders headers, int index, int start) {
-    return (int) ((nibble(headers.valueCharAt(index, start)) << 4)
-        | nibble(headers.valueCharAt(index, start + 1)));
+    char c0 = headers.valueCharAt(index, start);
+    char c1 = headers.valueCharAt(index, start + 1);
+    return ((NIBBLES[c0 & 0x7f] << 4) | NIBBLES[c1 & 0x7f]) | ((0x7f - (c0 | c1)) >> 31);
   }
 
   /** Writes {@code value} as 16 lower hex chars at {@code pos}; returns the position after. */
