@@ -121,6 +121,25 @@ final class B3MultiCodec {
 
   private void parseTraceId(RequestHeaders headers, ParsedContext out) {
     int i = index[FIELD_TRACE_ID];
+    int rawLength = headers.valueLength(i);
+    if (count[FIELD_TRACE_ID] == 1 && (rawLength == 16 || rawLength == 32)) {
+      // The common case first: a value of exactly 16 or 32 lower hex chars has no whitespace
+      // to trim. Anything else takes the general path below.
+      long high1 = rawLength == 32 ? HexCodec.decode8(headers, i, 0) : 0;
+      long high0 = rawLength == 32 ? HexCodec.decode8(headers, i, 8) : 0;
+      long low1 = HexCodec.decode8(headers, i, rawLength - 16);
+      long low0 = HexCodec.decode8(headers, i, rawLength - 8);
+      long high = (high1 << 32) | high0;
+      long low = (low1 << 32) | low0;
+      if ((high1 | high0 | low1 | low0) >= 0 && (high != 0 || low != 0)) {
+        out.hasTraceId = true;
+        out.traceHigh = high;
+        out.traceLow = low;
+        out.traceWidth = rawLength;
+        status[FIELD_TRACE_ID] = ParsedContext.VALID;
+        return;
+      }
+    }
     int start = Whitespace.trimStart(headers, i);
     int end = Whitespace.trimEnd(headers, i, start);
     int length = end - start;
@@ -149,6 +168,16 @@ final class B3MultiCodec {
   /** A 16-hex non-zero id, or 0 (and the field marked invalid). */
   private long parseId(RequestHeaders headers, int field, Reason reason, ParsedContext out) {
     int i = index[field];
+    if (count[field] == 1 && headers.valueLength(i) == 16) {
+      // The common case first: exactly 16 lower hex chars, no whitespace to trim.
+      long id1 = HexCodec.decode8(headers, i, 0);
+      long id0 = HexCodec.decode8(headers, i, 8);
+      long id = (id1 << 32) | id0;
+      if ((id1 | id0) >= 0 && id != 0) {
+        status[field] = ParsedContext.VALID;
+        return id;
+      }
+    }
     int start = Whitespace.trimStart(headers, i);
     int end = Whitespace.trimEnd(headers, i, start);
     if (count[field] != 1 || end - start != 16) {
