@@ -25,27 +25,20 @@ final class HexCodec {
 
   /**
    * Validates and decodes 8 lower hex chars of entry {@code index} from {@code start} in one
-   * pass: 0 to 2^32 - 1, or negative when a char is not lower hex. No branch per char: a
-   * nibble of -1 (all ones) shifted by at most 28 keeps the sign bit set, and the chars are
-   * or-ed together to catch any above 0x7f once at the end. Each nibble is shifted into place
-   * on its own and the results or-ed as a tree, so the chars do not wait on each other (a
-   * running {@code value << 4 | nibble} would chain 16 dependent operations).
+   * pass: 0 to 2^32 - 1, or negative when a char is not lower hex. No branch per char: once a
+   * nibble of -1 (all ones) is or-ed in, the sign bit survives the remaining seven shifts by 4,
+   * and the chars are or-ed together to catch any above 0x7f once at the end. (Measured: this
+   * loop is faster than shifting each nibble into place and or-ing the eight as a tree.)
    */
   static long decode8(RequestHeaders headers, int index, int start) {
-    char c0 = headers.valueCharAt(index, start);
-    char c1 = headers.valueCharAt(index, start + 1);
-    char c2 = headers.valueCharAt(index, start + 2);
-    char c3 = headers.valueCharAt(index, start + 3);
-    char c4 = headers.valueCharAt(index, start + 4);
-    char c5 = headers.valueCharAt(index, start + 5);
-    char c6 = headers.valueCharAt(index, start + 6);
-    char c7 = headers.valueCharAt(index, start + 7);
-    long high = (((long) NIBBLES[c0 & 0x7f] << 28) | ((long) NIBBLES[c1 & 0x7f] << 24))
-        | (((long) NIBBLES[c2 & 0x7f] << 20) | ((long) NIBBLES[c3 & 0x7f] << 16));
-    long low = (((long) NIBBLES[c4 & 0x7f] << 12) | ((long) NIBBLES[c5 & 0x7f] << 8))
-        | (((long) NIBBLES[c6 & 0x7f] << 4) | (long) NIBBLES[c7 & 0x7f]);
-    int wide = ((c0 | c1) | (c2 | c3)) | ((c4 | c5) | (c6 | c7));
-    return (high | low) | ((0x7f - wide) >> 31);
+    long value = 0;
+    int wide = 0;
+    for (int i = start, end = start + 8; i < end; i++) {
+      char c = headers.valueCharAt(index, i);
+      wide |= c;
+      value = (value << 4) | NIBBLES[c & 0x7f];
+    }
+    return value | ((0x7f - wide) >> 31);
   }
 
   /** The value of 2 lower hex chars from {@code start}: 0 to 255, or negative. */

@@ -47,13 +47,13 @@ final class TracestateCodec {
   private static final int LCALPHA = 2;
   /** {@code lcalpha / DIGIT}: the first char of a key. */
   private static final int KEY_START = 4;
-  /** {@code %x20-2B / %x2D-3C / %x3E-7E}: a value char. */
-  private static final int VALUE = 8;
+  /** {@code %x21-2B / %x2D-3C / %x3E-7E}: a value char other than a space. */
+  private static final int VALUE_NOT_SPACE = 8;
 
   static {
-    for (int c = 0x20; c <= 0x7e; c++) {
+    for (int c = 0x21; c <= 0x7e; c++) {
       if (c != ',' && c != '=') {
-        CLASSES[c] |= VALUE;
+        CLASSES[c] |= VALUE_NOT_SPACE;
       }
     }
     for (int c = 'a'; c <= 'z'; c++) {
@@ -108,18 +108,16 @@ final class TracestateCodec {
       int firstTab = Integer.MAX_VALUE;
       while (pos < length) {
         c = headers.valueCharAt(index, pos);
-        if (c == ',') {
+        if ((classOf(c) & VALUE_NOT_SPACE) != 0) {
+          valueEnd = pos + 1;
+        } else if (c == ',') {
           break;
-        }
-        if ((classOf(c) & VALUE) == 0) {
-          if (c != '\t') {
-            return -1;
-          }
+        } else if (c == '\t') {
           if (firstTab == Integer.MAX_VALUE) {
             firstTab = pos;
           }
         } else if (c != ' ') {
-          valueEnd = pos + 1;
+          return -1;
         }
         pos++;
       }
