@@ -36,33 +36,35 @@ final class B3MultiCodec {
   /** ACCEPT or DENY from a usable {@code x-b3-sampled}, else DEFER. */
   SamplingState sampled;
   boolean debug;
+  /** One bit per field seen since the last {@link #reset()}. */
+  private int seen;
 
   static String fieldName(int field) {
     return FIELD_NAMES[field];
   }
 
   void reset() {
-    for (int i = 0; i < FIELD_COUNT; i++) {
-      count[i] = 0;
-      status[i] = ParsedContext.ABSENT;
+    // Counts and statuses are only written for fields seen: with none seen they are clean.
+    if (seen != 0) {
+      for (int i = 0; i < FIELD_COUNT; i++) {
+        count[i] = 0;
+        status[i] = ParsedContext.ABSENT;
+      }
+      seen = 0;
     }
     sampled = SamplingState.DEFER;
     debug = false;
   }
 
   void see(int field, int headerIndex) {
+    seen |= 1 << field;
     if (count[field]++ == 0) {
       index[field] = headerIndex;
     }
   }
 
   boolean present() {
-    for (int i = 0; i < FIELD_COUNT; i++) {
-      if (count[i] != 0) {
-        return true;
-      }
-    }
-    return false;
+    return seen != 0;
   }
 
   /** Parses every field seen into {@code out} (which the caller has reset). */
