@@ -1,44 +1,51 @@
 package io.meshtrace.context;
 
 /**
- * Lower-case hex over header values: validation and decoding into {@code long}s by shifts,
- * encoding into a caller's {@code char[]}. Upper-case hex is not hex here: W3C and B3 both
- * require lower case.
+ * Lower-case hex over header values: validation and decoding into {@code long}s by shifts in
+ * one pass, encoding into a caller's {@code char[]}. Upper-case hex is not hex here: W3C and
+ * B3 both require lower case.
  */
 final class HexCodec {
 
   private static final char[] DIGITS = "0123456789abcdef".toCharArray();
 
+  /** Nibble of each ASCII char, or -1: indexed by {@code c & 0x7f} (wider chars are caught apart). */
+  private static final byte[] NIBBLES = new byte[128];
+
+  static {
+    for (int c = 0; c < NIBBLES.length; c++) {
+      NIBBLES[c] = -1;
+    }
+    for (int d = 0; d < DIGITS.length; d++) {
+      NIBBLES[DIGITS[d]] = (byte) d;
+    }
+  }
+
   private HexCodec() {}
 
-  /** The value of a lower-case hex digit, or -1. */
-  static int digit(char c) {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    return -1;
-  }
-
-  /** True when {@code length} chars of entry {@code index} from {@code start} are lower hex. */
-  static boolean isLowerHex(RequestHeaders headers, int index, int start, int length) {
-    for (int i = start, end = start + length; i < end; i++) {
-      if (digit(headers.valueCharAt(index, i)) < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Decodes up to 16 lower hex chars (already checked with {@link #isLowerHex}). */
-  static long decode(RequestHeaders headers, int index, int start, int length) {
+  /**
+   * Validates and decodes 8 lower hex chars of entry {@code index} from {@code start} in one
+   * pass: 0 to 2^32 - 1, or negative when a char is not lower hex. No branch per char: once a
+   * nibble of -1 (all ones) is or-ed in, the sign bit survives the remaining seven shifts by 4,
+   * and the chars are or-ed together to catch any above 0x7f once at the end. (Measured: this
+   * loop is faster than shifting each nibble into place and or-ing the eight as a tree.)
+   */
+  static long decode8(RequestHeaders headers, int index, int start) {
     long value = 0;
-    for (int i = start, end = start + length; i < end; i++) {
-      value = (value << 4) | digit(headers.valueCharAt(index, i));
+    int wide = 0;
+    for (int i = start, end = start + 8; i < end; i++) {
+      char c = headers.valueCharAt(index, i);
+      wide |= c;
+      value = (value << 4) | NIBBLES[c & 0x7f];
     }
-    return value;
+    return value | ((0x7f - wide) >> 31);
+  }
+
+  /** The value of 2 lower hex chars from {@code start}: 0 to 255, or negative. */
+  static int decode2(RequestHeaders headers, int index, int start) {
+    char c0 = headers.valueCharAt(index, start);
+    char c1 = headers.valueCharAt(index, start + 1);
+    return ((NIBBLES[c0 & 0x7f] << 4) | NIBBLES[c1 & 0x7f]) | ((0x7f - (c0 | c1)) >> 31);
   }
 
   /** Writes {@code value} as 16 lower hex chars at {@code pos}; returns the position after. */

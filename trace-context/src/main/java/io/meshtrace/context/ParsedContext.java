@@ -32,7 +32,18 @@ final class ParsedContext {
   /** The main problem of this format, or {@link Reason#NONE}. */
   Reason problem;
 
+  /** Written since the last {@link #reset()}: an unused context need not be reset again. */
+  boolean used = true;
+
+  /** {@link #reset()} when a parse wrote into this context since the last reset. */
+  void resetIfUsed() {
+    if (used) {
+      reset();
+    }
+  }
+
   void reset() {
+    used = false;
     status = ABSENT;
     hasTraceId = false;
     decisionOnly = false;

@@ -34,6 +34,9 @@ final class RepairRun {
   private final B3MultiCodec multiFields = new B3MultiCodec();
   private final TracestateCodec.Members members = new TracestateCodec.Members();
 
+  /** The policy's output formats, {@link #outputMask} bits. */
+  private int outputs;
+
   private int traceparentIndex;
   private int traceparentCount;
   private int tracestateIndex;
@@ -63,7 +66,21 @@ final class RepairRun {
   private boolean idsWritten;
   private boolean brokenRemoved;
 
-  RepairResult run(RequestHeaders headers, RepairPolicy policy, IdGenerator ids) {
+  /** One bit per output format, by ordinal: the per-request check is a mask test. */
+  static int outputMask(RepairPolicy policy) {
+    int mask = 0;
+    for (PropagationFormat format : policy.outputFormats()) {
+      mask |= 1 << format.ordinal();
+    }
+    return mask;
+  }
+
+  private boolean isOutput(PropagationFormat format) {
+    return (outputs & (1 << format.ordinal())) != 0;
+  }
+
+  RepairResult run(RequestHeaders headers, RepairPolicy policy, int outputs, IdGenerator ids) {
+    this.outputs = outputs;
     reset();
     scan(headers);
     parse(headers);
@@ -87,9 +104,9 @@ final class RepairRun {
   }
 
   private void reset() {
-    w3c.reset();
-    single.reset();
-    multi.reset();
+    w3c.resetIfUsed();
+    single.resetIfUsed();
+    multi.resetIfUsed();
     multiFields.reset();
     traceparentCount = 0;
     tracestateCount = 0;
@@ -144,6 +161,16 @@ final class RepairRun {
   }
 
   private void parse(RequestHeaders headers) {
+    if (traceparentCount != 0) {
+      w3c.used = true;
+    }
+    if (b3Count != 0) {
+      single.used = true;
+    }
+    boolean multiPresent = multiFields.present();
+    if (multiPresent) {
+      multi.used = true;
+    }
     if (traceparentCount == 1) {
       TraceparentCodec.parse(headers, traceparentIndex, w3c);
     } else if (traceparentCount > 1) {
@@ -156,7 +183,7 @@ final class RepairRun {
       single.status = ParsedContext.INVALID;
       single.note(Reason.B3_SINGLE_INVALID);
     }
-    if (multiFields.present()) {
+    if (multiPresent) {
       multiFields.parse(headers, multi);
       if (multi.status == ParsedContext.ABSENT) {
         multi.status = ParsedContext.INVALID;
@@ -266,7 +293,7 @@ final class RepairRun {
     // W3C has no "no decision": an unset sampled bit reads as "not sampled", and Envoy's
     // OpenTelemetry tracer follows it. Writing W3C, the gateway decides, once for all formats.
     if (sampling == SamplingState.DEFER && hasTarget
-        && policy.outputFormats().contains(PropagationFormat.W3C)) {
+        && isOutput(PropagationFormat.W3C)) {
       sampling = sample(policy.newTraceSamplingPercent(), ids)
           ? SamplingState.ACCEPT : SamplingState.DENY;
       samplingDecided = true;
@@ -291,7 +318,7 @@ final class RepairRun {
   // ---------------------------------------------------------------- W3C
 
   private void emitW3c(RequestHeaders headers, RepairPolicy policy) {
-    boolean output = policy.outputFormats().contains(PropagationFormat.W3C);
+    boolean output = isOutput(PropagationFormat.W3C);
     boolean present = w3c.status != ParsedContext.ABSENT;
     if (!hasTarget) {
       if (present) {
@@ -384,7 +411,7 @@ final class RepairRun {
   // ---------------------------------------------------------------- B3 single
 
   private void emitB3Single(RepairPolicy policy) {
-    boolean output = policy.outputFormats().contains(PropagationFormat.B3_SINGLE);
+    boolean output = isOutput(PropagationFormat.B3_SINGLE);
     boolean present = single.status != ParsedContext.ABSENT;
     if (!hasTarget) {
       if (!present) {
@@ -429,7 +456,7 @@ final class RepairRun {
   // ---------------------------------------------------------------- B3 multi
 
   private void emitB3Multi(RepairPolicy policy) {
-    boolean output = policy.outputFormats().contains(PropagationFormat.B3_MULTI);
+    boolean output = isOutput(PropagationFormat.B3_MULTI);
     boolean present = multi.status != ParsedContext.ABSENT;
     int[] status = multiFields.status;
     if (!hasTarget) {

@@ -23,10 +23,13 @@ public final class TraceContextRepair {
 
   private final RepairPolicy policy;
   private final IdGenerator ids;
+  /** {@link RepairRun#outputMask} of the policy, computed once rather than per request. */
+  private final int outputs;
 
   private TraceContextRepair(RepairPolicy policy, IdGenerator ids) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.ids = Objects.requireNonNull(ids, "ids");
+    this.outputs = RepairRun.outputMask(policy);
   }
 
   public static TraceContextRepair create(RepairPolicy policy) {
@@ -49,6 +52,6 @@ public final class TraceContextRepair {
    */
   public RepairResult repair(RequestHeaders headers) {
     Objects.requireNonNull(headers, "headers");
-    return RUNS.get().run(headers, policy, ids);
+    return RUNS.get().run(headers, policy, outputs, ids);
   }
 }

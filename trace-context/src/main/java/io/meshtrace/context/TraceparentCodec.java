@@ -40,13 +40,11 @@ final class TraceparentCodec {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    int v0 = HexCodec.digit(headers.valueCharAt(index, start));
-    int v1 = HexCodec.digit(headers.valueCharAt(index, start + 1));
-    if (v0 < 0 || v1 < 0) {
+    int version = HexCodec.decode2(headers, index, start);
+    if (version < 0) {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    int version = (v0 << 4) | v1;
     if (version == 0xff) {
       invalid(out, Reason.TRACEPARENT_VERSION_FF);
       return;
@@ -56,27 +54,32 @@ final class TraceparentCodec {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
+    // Each id char is read once: validated and decoded together, 8 chars per step.
+    long high1 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET);
+    long high0 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET + 8);
+    long low1 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET + 16);
+    long low0 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET + 24);
+    long span1 = HexCodec.decode8(headers, index, start + SPAN_ID_OFFSET);
+    long span0 = HexCodec.decode8(headers, index, start + SPAN_ID_OFFSET + 8);
+    int flags = HexCodec.decode2(headers, index, start + FLAGS_OFFSET);
     if (headers.valueCharAt(index, start + TRACE_ID_OFFSET - 1) != '-'
         || headers.valueCharAt(index, start + SPAN_ID_OFFSET - 1) != '-'
         || headers.valueCharAt(index, start + FLAGS_OFFSET - 1) != '-'
-        || !HexCodec.isLowerHex(headers, index, start + TRACE_ID_OFFSET, TRACE_ID_LENGTH)
-        || !HexCodec.isLowerHex(headers, index, start + SPAN_ID_OFFSET, SPAN_ID_LENGTH)
-        || !HexCodec.isLowerHex(headers, index, start + FLAGS_OFFSET, FLAGS_LENGTH)) {
+        || (high1 | high0 | low1 | low0 | span1 | span0 | flags) < 0) {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    long high = HexCodec.decode(headers, index, start + TRACE_ID_OFFSET, 16);
-    long low = HexCodec.decode(headers, index, start + TRACE_ID_OFFSET + 16, 16);
+    long high = (high1 << 32) | high0;
+    long low = (low1 << 32) | low0;
     if (high == 0 && low == 0) {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    int flags = (int) HexCodec.decode(headers, index, start + FLAGS_OFFSET, FLAGS_LENGTH);
     out.hasTraceId = true;
     out.traceHigh = high;
     out.traceLow = low;
     out.traceWidth = 32;
-    out.spanId = HexCodec.decode(headers, index, start + SPAN_ID_OFFSET, SPAN_ID_LENGTH);
+    out.spanId = (span1 << 32) | span0;
     out.w3cFlags = flags & KNOWN_FLAGS;
     out.sampling = (flags & FLAG_SAMPLED) != 0 ? SamplingState.ACCEPT : SamplingState.DENY;
     out.status = ParsedContext.VALID;
