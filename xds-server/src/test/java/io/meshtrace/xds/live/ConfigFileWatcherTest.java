@@ -46,8 +46,9 @@ class ConfigFileWatcherTest {
       Path tmp = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
       Files.move(tmp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
 
+      // The reload is counted just after the swap: wait for the count, which implies the swap.
       long deadline = System.currentTimeMillis() + 5000;
-      while (plane.versions("sidecar/productpage").get("listeners").equals(before)
+      while (!metrics.render().contains("meshtrace_xds_config_reloads_total{result=\"applied\"} 1")
           && System.currentTimeMillis() < deadline) {
         Thread.sleep(20);
       }
