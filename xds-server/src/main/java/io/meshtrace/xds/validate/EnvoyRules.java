@@ -305,19 +305,19 @@ public final class EnvoyRules {
     if (value == null) {
       return;
     }
-    Descriptor rd = r.getDescriptorForType();
-    if (bool(r, "ignore_empty") && value.signum() == 0) {
+    NumberFields nf = NUMBER_FIELDS.computeIfAbsent(r.getDescriptorForType(), NumberFields::new);
+    if (nf.ignoreEmpty != null && r.hasField(nf.ignoreEmpty) && (Boolean) r.getField(nf.ignoreEmpty)
+        && value.signum() == 0) {
       return;
     }
-    String shown = display(f, v);
-    BigDecimal c = bound(r, f, "const");
+    BigDecimal c = bound(r, f, nf.constant);
     if (c != null && value.compareTo(c) != 0) {
-      out.add(path + "=" + shown + ": must equal " + c.stripTrailingZeros().toPlainString());
+      out.add(path + "=" + display(f, v) + ": must equal " + c.stripTrailingZeros().toPlainString());
     }
-    BigDecimal lt = bound(r, f, "lt");
-    BigDecimal lte = bound(r, f, "lte");
-    BigDecimal gt = bound(r, f, "gt");
-    BigDecimal gte = bound(r, f, "gte");
+    BigDecimal lt = bound(r, f, nf.lt);
+    BigDecimal lte = bound(r, f, nf.lte);
+    BigDecimal gt = bound(r, f, nf.gt);
+    BigDecimal gte = bound(r, f, nf.gte);
     BigDecimal lower = gt != null ? gt : gte;
     BigDecimal upper = lt != null ? lt : lte;
     boolean lowOk = gt != null ? value.compareTo(gt) > 0
@@ -327,7 +327,7 @@ public final class EnvoyRules {
     boolean exclusiveRange = lower != null && upper != null && lower.compareTo(upper) > 0;
     boolean ok = exclusiveRange ? (lowOk || highOk) : (lowOk && highOk);
     if (!ok) {
-      StringBuilder b = new StringBuilder(path).append('=').append(shown).append(": must be ");
+      StringBuilder b = new StringBuilder(path).append('=').append(display(f, v)).append(": must be ");
       if (lower != null) {
         b.append(gt != null ? "> " : ">= ").append(lower.stripTrailingZeros().toPlainString());
       }
@@ -339,34 +339,53 @@ public final class EnvoyRules {
       }
       out.add(b.toString());
     }
-    FieldDescriptor in = rd.findFieldByName("in");
+    FieldDescriptor in = nf.in;
     if (in != null && r.getRepeatedFieldCount(in) > 0) {
       boolean found = false;
       for (int i = 0; i < r.getRepeatedFieldCount(in); i++) {
         found |= decimal(f, r.getRepeatedField(in, i)).compareTo(value) == 0;
       }
       if (!found) {
-        out.add(path + "=" + shown + ": must be one of " + r.getField(in));
+        out.add(path + "=" + display(f, v) + ": must be one of " + r.getField(in));
       }
     }
-    FieldDescriptor notIn = rd.findFieldByName("not_in");
+    FieldDescriptor notIn = nf.notIn;
     if (notIn != null) {
       for (int i = 0; i < r.getRepeatedFieldCount(notIn); i++) {
         if (decimal(f, r.getRepeatedField(notIn, i)).compareTo(value) == 0) {
-          out.add(path + "=" + shown + ": must not be one of " + r.getField(notIn));
+          out.add(path + "=" + display(f, v) + ": must not be one of " + r.getField(notIn));
         }
       }
     }
   }
 
-  private static BigDecimal bound(Message r, FieldDescriptor f, String name) {
-    FieldDescriptor b = r.getDescriptorForType().findFieldByName(name);
-    return b != null && r.hasField(b) ? decimal(f, r.getField(b)) : null;
+  private static final Map<Descriptor, NumberFields> NUMBER_FIELDS = new ConcurrentHashMap<>();
+
+  /** The fields of one numeric rule message ({@code UInt32Rules}, ...), looked up once. */
+  private static final class NumberFields {
+    final FieldDescriptor ignoreEmpty;
+    final FieldDescriptor constant;
+    final FieldDescriptor lt;
+    final FieldDescriptor lte;
+    final FieldDescriptor gt;
+    final FieldDescriptor gte;
+    final FieldDescriptor in;
+    final FieldDescriptor notIn;
+
+    NumberFields(Descriptor d) {
+      ignoreEmpty = d.findFieldByName("ignore_empty");
+      constant = d.findFieldByName("const");
+      lt = d.findFieldByName("lt");
+      lte = d.findFieldByName("lte");
+      gt = d.findFieldByName("gt");
+      gte = d.findFieldByName("gte");
+      in = d.findFieldByName("in");
+      notIn = d.findFieldByName("not_in");
+    }
   }
 
-  private static boolean bool(Message r, String name) {
-    FieldDescriptor b = r.getDescriptorForType().findFieldByName(name);
-    return b != null && r.hasField(b) && (Boolean) r.getField(b);
+  private static BigDecimal bound(Message r, FieldDescriptor f, FieldDescriptor b) {
+    return b != null && r.hasField(b) ? decimal(f, r.getField(b)) : null;
   }
 
   private static BigDecimal decimal(FieldDescriptor f, Object v) {
@@ -398,53 +417,53 @@ public final class EnvoyRules {
     if (r.getIgnoreEmpty() && s.isEmpty()) {
       return;
     }
-    String shown = path + "=\"" + printable(s) + "\": ";
+    int before = out.size();
     long chars = r.hasLen() || r.hasMinLen() || r.hasMaxLen()
         ? s.codePointCount(0, s.length()) : 0;
     long bytes = r.hasLenBytes() || r.hasMinBytes() || r.hasMaxBytes()
         ? s.getBytes(StandardCharsets.UTF_8).length : 0;
     if (r.hasConst() && !r.getConst().equals(s)) {
-      out.add(shown + "must equal \"" + r.getConst() + "\"");
+      out.add("must equal \"" + r.getConst() + "\"");
     }
     if (r.hasLen() && chars != r.getLen()) {
-      out.add(shown + "length must be " + r.getLen());
+      out.add("length must be " + r.getLen());
     }
     if (r.hasMinLen() && chars < r.getMinLen()) {
-      out.add(shown + "length must be at least " + r.getMinLen());
+      out.add("length must be at least " + r.getMinLen());
     }
     if (r.hasMaxLen() && chars > r.getMaxLen()) {
-      out.add(shown + "length must be at most " + r.getMaxLen());
+      out.add("length must be at most " + r.getMaxLen());
     }
     if (r.hasLenBytes() && bytes != r.getLenBytes()) {
-      out.add(shown + "must be " + r.getLenBytes() + " bytes");
+      out.add("must be " + r.getLenBytes() + " bytes");
     }
     if (r.hasMinBytes() && bytes < r.getMinBytes()) {
-      out.add(shown + "must be at least " + r.getMinBytes() + " bytes");
+      out.add("must be at least " + r.getMinBytes() + " bytes");
     }
     if (r.hasMaxBytes() && bytes > r.getMaxBytes()) {
-      out.add(shown + "must be at most " + r.getMaxBytes() + " bytes");
+      out.add("must be at most " + r.getMaxBytes() + " bytes");
     }
     if (r.hasPrefix() && !s.startsWith(r.getPrefix())) {
-      out.add(shown + "must start with \"" + r.getPrefix() + "\"");
+      out.add("must start with \"" + r.getPrefix() + "\"");
     }
     if (r.hasSuffix() && !s.endsWith(r.getSuffix())) {
-      out.add(shown + "must end with \"" + r.getSuffix() + "\"");
+      out.add("must end with \"" + r.getSuffix() + "\"");
     }
     if (r.hasContains() && !s.contains(r.getContains())) {
-      out.add(shown + "must contain \"" + r.getContains() + "\"");
+      out.add("must contain \"" + r.getContains() + "\"");
     }
     if (r.hasNotContains() && s.contains(r.getNotContains())) {
-      out.add(shown + "must not contain \"" + r.getNotContains() + "\"");
+      out.add("must not contain \"" + r.getNotContains() + "\"");
     }
     if (r.getInCount() > 0 && !r.getInList().contains(s)) {
-      out.add(shown + "must be one of " + r.getInList());
+      out.add("must be one of " + r.getInList());
     }
     if (r.getNotInList().contains(s)) {
-      out.add(shown + "must not be one of " + r.getNotInList());
+      out.add("must not be one of " + r.getNotInList());
     }
     if (r.hasPattern()
         && !PATTERNS.computeIfAbsent(r.getPattern(), Pattern::compile).matcher(s).find()) {
-      out.add(shown + "must match " + r.getPattern());
+      out.add("must match " + r.getPattern());
     }
     if (r.hasWellKnownRegex()) {
       boolean strict = !r.hasStrict() || r.getStrict();
@@ -464,7 +483,14 @@ public final class EnvoyRules {
           what = "";
       }
       if (p != null && !p.matcher(s).matches()) {
-        out.add(shown + "must be " + what);
+        out.add("must be " + what);
+      }
+    }
+    if (out.size() > before) {
+      // The shown value is built only for a string that broke a rule.
+      String shown = path + "=\"" + printable(s) + "\": ";
+      for (int k = before; k < out.size(); k++) {
+        out.set(k, shown + out.get(k));
       }
     }
   }
