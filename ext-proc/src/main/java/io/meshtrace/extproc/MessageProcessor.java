@@ -1,6 +1,7 @@
 package io.meshtrace.extproc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
@@ -15,6 +16,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
+import io.meshtrace.context.Reason;
 import io.meshtrace.context.RepairResult;
 import io.meshtrace.context.TraceContextRepair;
 import io.meshtrace.context.Verdict;
@@ -65,6 +67,8 @@ final class MessageProcessor {
   private final ExtProcMetrics metrics;
   /** On pass, removes a marker the client sent itself, so the gateway span never carries a forged tag. */
   private final ProcessingResponse stripForgedMarker;
+  /** The marker header set to each reason's code, by {@code Reason.ordinal()}; null without marker. */
+  private final HeaderValueOption[] markers;
 
   /**
    * @param markerHeader header set to the reason code on repair / regenerate, or null for none
@@ -81,6 +85,16 @@ final class MessageProcessor {
             .setResponse(CommonResponse.newBuilder()
                 .setHeaderMutation(HeaderMutation.newBuilder().addRemoveHeaders(markerHeader))))
         .build();
+    if (markerHeader == null) {
+      this.markers = null;
+    } else {
+      Reason[] reasons = Reason.values();
+      this.markers = new HeaderValueOption[reasons.length];
+      for (Reason reason : reasons) {
+        markers[reason.ordinal()] = overwrite(markerHeader,
+            ByteString.copyFrom(reason.code(), StandardCharsets.US_ASCII));
+      }
+    }
   }
 
   /** {@code BodySendMode} values whose bodies the processor has to send back. */
@@ -193,7 +207,9 @@ final class MessageProcessor {
     for (int i = 0, n = changes.size(); i < n; i++) {
       io.meshtrace.context.HeaderMutation change = changes.get(i);
       String name = change.name();
-      if (HeaderNames.isProtected(name) || (!change.isRemove() && !isSafeValue(change.value()))) {
+      ByteString value = null;
+      if (HeaderNames.isProtected(name)
+          || (!change.isRemove() && (value = safeAscii(change.value())) == null)) {
         metrics.mutationDropped();
         log.warn("stream={} dropped mutation of {}: not allowed or unsafe value", streamId, name);
         continue;
@@ -201,11 +217,11 @@ final class MessageProcessor {
       if (change.isRemove()) {
         mutation.addRemoveHeaders(name);
       } else {
-        mutation.addSetHeaders(overwrite(name, change.value()));
+        mutation.addSetHeaders(overwrite(name, value));
       }
     }
-    if (markerHeader != null) {
-      mutation.addSetHeaders(overwrite(markerHeader, result.reason().code()));
+    if (markers != null) {
+      mutation.addSetHeaders(markers[result.reason().ordinal()]);
     }
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder()
@@ -230,13 +246,30 @@ final class MessageProcessor {
   }
 
   /** {@code raw_value} only: current Envoy ignores {@code value}, and both set is an error. */
-  private static HeaderValueOption overwrite(String name, String value) {
+  private static HeaderValueOption overwrite(String name, ByteString value) {
     return HeaderValueOption.newBuilder()
         .setHeader(HeaderValue.newBuilder()
             .setKey(name)
-            .setRawValue(ByteString.copyFrom(value, StandardCharsets.US_ASCII)))
+            .setRawValue(value))
         .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
         .build();
+  }
+
+  /**
+   * The value's bytes when it is safe to send ({@link #isSafeValue}), else null: checked and
+   * copied in one pass into the array the {@code ByteString} then wraps (nothing else holds it).
+   */
+  static ByteString safeAscii(String value) {
+    int n = value.length();
+    byte[] bytes = new byte[n];
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c > 0x7e) {
+        return null;
+      }
+      bytes[i] = (byte) c;
+    }
+    return UnsafeByteOperations.unsafeWrap(bytes);
   }
 
   /** Visible ASCII, space and tab only: Envoy rejects the whole response for a CR or LF. */

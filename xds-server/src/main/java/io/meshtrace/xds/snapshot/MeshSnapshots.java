@@ -66,7 +66,15 @@ public final class MeshSnapshots {
 
   /** Builds and checks one group's snapshot. */
   public static Result build(MeshConfig config, String group) {
-    SnapshotBuilder b = new SnapshotBuilder(config, group, RULES).build();
+    return build(config, group, RULES.memoizing());
+  }
+
+  /**
+   * Builds one group with a checker shared by the groups of one build: groups share most of
+   * their clusters, endpoints and filter configs, and each distinct one is checked once.
+   */
+  private static Result build(MeshConfig config, String group, EnvoyRules rules) {
+    SnapshotBuilder b = new SnapshotBuilder(config, group, rules).build();
     if (!b.errors().isEmpty()) {
       return new Result(group, null, Map.of(), b.errors());
     }
@@ -89,8 +97,9 @@ public final class MeshSnapshots {
     Set<String> groups = new LinkedHashSet<>(groups(config));
     groups.addAll(extraGroups);
     Map<String, Result> out = new LinkedHashMap<>();
+    EnvoyRules rules = RULES.memoizing();
     for (String g : groups) {
-      out.put(g, build(config, g));
+      out.put(g, build(config, g, rules));
     }
     return out;
   }

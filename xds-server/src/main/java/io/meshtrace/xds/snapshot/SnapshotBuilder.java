@@ -158,11 +158,21 @@ final class SnapshotBuilder {
     internalReferencesExist();
     consistent();
     if (errors.isEmpty()) {
-      // Whole resources once more: catches what the per-section checks cannot attribute.
-      clusters.values().forEach(r -> check(r, "cluster " + r.getName()));
-      endpoints.values().forEach(r -> check(r, "endpoints " + r.getClusterName()));
-      listeners.values().forEach(r -> check(r, "listener " + r.getName()));
-      routes.values().forEach(r -> check(r, "route " + r.getName()));
+      // Whole resources: what the per-section checks cannot attribute. The checker remembers
+      // what it has seen in this build, so a resource (or filter config) that another group,
+      // or a section check above, already checked is not walked again.
+      for (Cluster r : clusters.values()) {
+        check(r, "cluster ", r.getName());
+      }
+      for (ClusterLoadAssignment r : endpoints.values()) {
+        check(r, "endpoints ", r.getClusterName());
+      }
+      for (Listener r : listeners.values()) {
+        check(r, "listener ", r.getName());
+      }
+      for (RouteConfiguration r : routes.values()) {
+        check(r, "route ", r.getName());
+      }
     }
     return this;
   }
@@ -783,6 +793,13 @@ final class SnapshotBuilder {
   private void check(Message m, String yamlPath) {
     for (String v : rules.check(m)) {
       errors.add(yamlPath + ": " + v);
+    }
+  }
+
+  /** {@link #check(Message, String)} with the label built only when there is a problem. */
+  private void check(Message m, String kind, String name) {
+    for (String v : rules.check(m)) {
+      errors.add(kind + name + ": " + v);
     }
   }
 }

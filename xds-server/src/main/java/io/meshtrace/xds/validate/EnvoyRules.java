@@ -6,7 +6,6 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.OneofDescriptor;
-import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.envoyproxy.pgv.validate.Validate;
@@ -19,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -49,7 +49,15 @@ public final class EnvoyRules {
       Pattern.compile("^[^\\u0000-\\u0008\\u000A-\\u001F\\u007F]*$");
   private static final Pattern LOOSE = Pattern.compile("^[^\\u0000\\u000A\\u000D]*$");
 
-  private final Map<String, Descriptor> anyTypes = new HashMap<>();
+  private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
+
+  /** Default instances by type URL: {@code Any} payloads are parsed with generated parsers. */
+  private final Map<String, Message> anyTypes;
+  /** Rules of each message type, resolved once (shared by {@link #memoizing()} copies). */
+  private final Map<Descriptor, CompiledType> compiled;
+  /** Results by checked message and by {@code Any} payload; null when not memoizing. */
+  private final Map<Message, List<String>> checkedMessages;
+  private final Map<Any, List<String>> checkedAnys;
 
   /**
    * Creates a checker that unpacks {@code Any} fields of the given message types.
@@ -57,58 +65,174 @@ public final class EnvoyRules {
    * @param anyTypes default instances of every type that may appear inside an {@code Any}
    */
   public EnvoyRules(List<? extends Message> anyTypes) {
+    Map<String, Message> types = new HashMap<>();
     for (Message m : anyTypes) {
-      this.anyTypes.put("type.googleapis.com/" + m.getDescriptorForType().getFullName(),
-          m.getDescriptorForType());
+      types.put("type.googleapis.com/" + m.getDescriptorForType().getFullName(),
+          m.getDefaultInstanceForType());
     }
+    this.anyTypes = Map.copyOf(types);
+    this.compiled = new ConcurrentHashMap<>();
+    this.checkedMessages = null;
+    this.checkedAnys = null;
+  }
+
+  private EnvoyRules(EnvoyRules shared) {
+    this.anyTypes = shared.anyTypes;
+    this.compiled = shared.compiled;
+    this.checkedMessages = new HashMap<>();
+    this.checkedAnys = new HashMap<>();
+  }
+
+  /**
+   * A checker for one build that remembers its results: a message equal to one it already
+   * checked (a whole resource, or an {@code Any} payload) is not walked again. Results are a
+   * function of the message alone, so they are the same as without memoizing. Not thread-safe;
+   * drop it when the build is done (it holds every message it checked).
+   */
+  public EnvoyRules memoizing() {
+    return new EnvoyRules(this);
   }
 
   /** Returns one line per violated rule; empty when the message passes. */
   public List<String> check(Message message) {
+    if (checkedMessages != null) {
+      List<String> done = checkedMessages.get(message);
+      if (done != null) {
+        return done;
+      }
+    }
     List<String> out = new ArrayList<>();
     message(message, "", out);
-    return out;
+    List<String> result = List.copyOf(out);
+    if (checkedMessages != null) {
+      checkedMessages.put(message, result);
+    }
+    return result;
+  }
+
+  /**
+   * One message type's rules, resolved from its descriptor once: the required oneofs and the
+   * fields that can fail (a field without rules whose type cannot fail either is left out).
+   */
+  private static final class CompiledType {
+    /** Disabled, ignored, or nothing in it can fail: not walked. */
+    final boolean skip;
+    final boolean any;
+    final List<OneofDescriptor> requiredOneofs;
+    final List<CompiledField> fields;
+
+    CompiledType(boolean skip, boolean any, List<OneofDescriptor> requiredOneofs,
+        List<CompiledField> fields) {
+      this.skip = skip;
+      this.any = any;
+      this.requiredOneofs = requiredOneofs;
+      this.fields = fields;
+    }
+  }
+
+  private static final class CompiledField {
+    final FieldDescriptor field;
+    final FieldRules rules;
+    final String name;
+    final boolean message;
+    final boolean inOneof;
+    final boolean requiredWhenUnset;
+
+    CompiledField(FieldDescriptor field, FieldRules rules) {
+      this.field = field;
+      this.rules = rules;
+      this.name = field.getName();
+      this.message = field.getJavaType() == FieldDescriptor.JavaType.MESSAGE;
+      this.inOneof = field.getRealContainingOneof() != null;
+      this.requiredWhenUnset = rules.getMessage().getRequired()
+          || (rules.hasDuration() && rules.getDuration().getRequired())
+          || (rules.hasAny() && rules.getAny().getRequired())
+          || (rules.hasTimestamp() && rules.getTimestamp().getRequired());
+    }
+  }
+
+  private CompiledType compiled(Descriptor d) {
+    CompiledType c = compiled.get(d);
+    return c != null ? c : compile(d, new HashSet<>());
+  }
+
+  private CompiledType compile(Descriptor d, Set<Descriptor> visiting) {
+    CompiledType c = compiled.get(d);
+    if (c != null) {
+      return c;
+    }
+    visiting.add(d);
+    boolean any = d.getFullName().equals(Any.getDescriptor().getFullName());
+    List<OneofDescriptor> oneofs = new ArrayList<>();
+    List<CompiledField> fields = new ArrayList<>();
+    boolean disabled = d.getOptions().getExtension(Validate.disabled)
+        || d.getOptions().getExtension(Validate.ignored);
+    if (!disabled && !any) {
+      for (OneofDescriptor oneof : d.getRealOneofs()) {
+        if (oneof.getOptions().getExtension(Validate.required)) {
+          oneofs.add(oneof);
+        }
+      }
+      for (FieldDescriptor f : d.getFields()) {
+        FieldRules rules = f.getOptions().getExtension(Validate.rules);
+        if (!rules.equals(FieldRules.getDefaultInstance()) || (f.getJavaType()
+            == FieldDescriptor.JavaType.MESSAGE && canFail(f.getMessageType(), visiting))) {
+          fields.add(new CompiledField(f, rules));
+        }
+      }
+    }
+    boolean skip = disabled || (!any && oneofs.isEmpty() && fields.isEmpty());
+    c = new CompiledType(skip, any, List.copyOf(oneofs), List.copyOf(fields));
+    visiting.remove(d);
+    CompiledType raced = compiled.putIfAbsent(d, c);
+    return raced != null ? raced : c;
+  }
+
+  private boolean canFail(Descriptor d, Set<Descriptor> visiting) {
+    if (visiting.contains(d)) {
+      // A recursive type: assume it can fail (only costs a walk).
+      return true;
+    }
+    return !compile(d, visiting).skip;
   }
 
   private void message(Message m, String path, List<String> out) {
-    Descriptor d = m.getDescriptorForType();
-    if (d.getOptions().getExtension(Validate.disabled)
-        || d.getOptions().getExtension(Validate.ignored)) {
+    CompiledType c = compiled(m.getDescriptorForType());
+    if (c.skip) {
       return;
     }
-    if (d.getFullName().equals(Any.getDescriptor().getFullName())) {
+    if (c.any) {
       any(m, path, out);
       return;
     }
-    for (OneofDescriptor oneof : d.getRealOneofs()) {
-      if (oneof.getOptions().getExtension(Validate.required) && !m.hasOneof(oneof)) {
+    for (OneofDescriptor oneof : c.requiredOneofs) {
+      if (!m.hasOneof(oneof)) {
         out.add(join(path, oneof.getName()) + "=(unset): exactly one of "
             + fieldNames(oneof) + " is required");
       }
     }
-    for (FieldDescriptor f : d.getFields()) {
-      FieldRules rules = f.getOptions().getExtension(Validate.rules);
-      String fp = join(path, f.getName());
+    for (CompiledField cf : c.fields) {
+      FieldDescriptor f = cf.field;
+      FieldRules rules = cf.rules;
       if (f.isMapField()) {
-        map(m, f, rules, fp, out);
+        map(m, f, rules, join(path, cf.name), out);
       } else if (f.isRepeated()) {
-        repeated(m, f, rules, fp, out);
+        if (m.getRepeatedFieldCount(f) > 0 || rules != FieldRules.getDefaultInstance()) {
+          repeated(m, f, rules, join(path, cf.name), out);
+        }
       } else {
-        if (f.getRealContainingOneof() != null && !m.hasField(f)) {
+        if (cf.inOneof && !m.hasField(f)) {
           // Rules of a oneof member apply only when that member is the one set.
           continue;
         }
         boolean present = f.hasPresence() ? m.hasField(f) : true;
-        if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !present) {
-          if (rules.getMessage().getRequired()
-              || (rules.hasDuration() && rules.getDuration().getRequired())
-              || (rules.hasAny() && rules.getAny().getRequired())
-              || (rules.hasTimestamp() && rules.getTimestamp().getRequired())) {
-            out.add(fp + "=(unset): value is required");
+        if (cf.message && !present) {
+          if (cf.requiredWhenUnset) {
+            out.add(join(path, cf.name) + "=(unset): value is required");
           }
           continue;
         }
-        value(f, m.getField(f), rules, fp, out);
+        value(f, m.getField(f), rules, join(path, cf.name), out);
       }
     }
   }
@@ -181,19 +305,19 @@ public final class EnvoyRules {
     if (value == null) {
       return;
     }
-    Descriptor rd = r.getDescriptorForType();
-    if (bool(r, "ignore_empty") && value.signum() == 0) {
+    NumberFields nf = NUMBER_FIELDS.computeIfAbsent(r.getDescriptorForType(), NumberFields::new);
+    if (nf.ignoreEmpty != null && r.hasField(nf.ignoreEmpty) && (Boolean) r.getField(nf.ignoreEmpty)
+        && value.signum() == 0) {
       return;
     }
-    String shown = display(f, v);
-    BigDecimal c = bound(r, f, "const");
+    BigDecimal c = bound(r, f, nf.constant);
     if (c != null && value.compareTo(c) != 0) {
-      out.add(path + "=" + shown + ": must equal " + c.stripTrailingZeros().toPlainString());
+      out.add(path + "=" + display(f, v) + ": must equal " + c.stripTrailingZeros().toPlainString());
     }
-    BigDecimal lt = bound(r, f, "lt");
-    BigDecimal lte = bound(r, f, "lte");
-    BigDecimal gt = bound(r, f, "gt");
-    BigDecimal gte = bound(r, f, "gte");
+    BigDecimal lt = bound(r, f, nf.lt);
+    BigDecimal lte = bound(r, f, nf.lte);
+    BigDecimal gt = bound(r, f, nf.gt);
+    BigDecimal gte = bound(r, f, nf.gte);
     BigDecimal lower = gt != null ? gt : gte;
     BigDecimal upper = lt != null ? lt : lte;
     boolean lowOk = gt != null ? value.compareTo(gt) > 0
@@ -203,7 +327,7 @@ public final class EnvoyRules {
     boolean exclusiveRange = lower != null && upper != null && lower.compareTo(upper) > 0;
     boolean ok = exclusiveRange ? (lowOk || highOk) : (lowOk && highOk);
     if (!ok) {
-      StringBuilder b = new StringBuilder(path).append('=').append(shown).append(": must be ");
+      StringBuilder b = new StringBuilder(path).append('=').append(display(f, v)).append(": must be ");
       if (lower != null) {
         b.append(gt != null ? "> " : ">= ").append(lower.stripTrailingZeros().toPlainString());
       }
@@ -215,34 +339,53 @@ public final class EnvoyRules {
       }
       out.add(b.toString());
     }
-    FieldDescriptor in = rd.findFieldByName("in");
+    FieldDescriptor in = nf.in;
     if (in != null && r.getRepeatedFieldCount(in) > 0) {
       boolean found = false;
       for (int i = 0; i < r.getRepeatedFieldCount(in); i++) {
         found |= decimal(f, r.getRepeatedField(in, i)).compareTo(value) == 0;
       }
       if (!found) {
-        out.add(path + "=" + shown + ": must be one of " + r.getField(in));
+        out.add(path + "=" + display(f, v) + ": must be one of " + r.getField(in));
       }
     }
-    FieldDescriptor notIn = rd.findFieldByName("not_in");
+    FieldDescriptor notIn = nf.notIn;
     if (notIn != null) {
       for (int i = 0; i < r.getRepeatedFieldCount(notIn); i++) {
         if (decimal(f, r.getRepeatedField(notIn, i)).compareTo(value) == 0) {
-          out.add(path + "=" + shown + ": must not be one of " + r.getField(notIn));
+          out.add(path + "=" + display(f, v) + ": must not be one of " + r.getField(notIn));
         }
       }
     }
   }
 
-  private static BigDecimal bound(Message r, FieldDescriptor f, String name) {
-    FieldDescriptor b = r.getDescriptorForType().findFieldByName(name);
-    return b != null && r.hasField(b) ? decimal(f, r.getField(b)) : null;
+  private static final Map<Descriptor, NumberFields> NUMBER_FIELDS = new ConcurrentHashMap<>();
+
+  /** The fields of one numeric rule message ({@code UInt32Rules}, ...), looked up once. */
+  private static final class NumberFields {
+    final FieldDescriptor ignoreEmpty;
+    final FieldDescriptor constant;
+    final FieldDescriptor lt;
+    final FieldDescriptor lte;
+    final FieldDescriptor gt;
+    final FieldDescriptor gte;
+    final FieldDescriptor in;
+    final FieldDescriptor notIn;
+
+    NumberFields(Descriptor d) {
+      ignoreEmpty = d.findFieldByName("ignore_empty");
+      constant = d.findFieldByName("const");
+      lt = d.findFieldByName("lt");
+      lte = d.findFieldByName("lte");
+      gt = d.findFieldByName("gt");
+      gte = d.findFieldByName("gte");
+      in = d.findFieldByName("in");
+      notIn = d.findFieldByName("not_in");
+    }
   }
 
-  private static boolean bool(Message r, String name) {
-    FieldDescriptor b = r.getDescriptorForType().findFieldByName(name);
-    return b != null && r.hasField(b) && (Boolean) r.getField(b);
+  private static BigDecimal bound(Message r, FieldDescriptor f, FieldDescriptor b) {
+    return b != null && r.hasField(b) ? decimal(f, r.getField(b)) : null;
   }
 
   private static BigDecimal decimal(FieldDescriptor f, Object v) {
@@ -274,50 +417,53 @@ public final class EnvoyRules {
     if (r.getIgnoreEmpty() && s.isEmpty()) {
       return;
     }
-    String shown = path + "=\"" + printable(s) + "\": ";
-    long chars = s.codePointCount(0, s.length());
-    long bytes = s.getBytes(StandardCharsets.UTF_8).length;
+    int before = out.size();
+    long chars = r.hasLen() || r.hasMinLen() || r.hasMaxLen()
+        ? s.codePointCount(0, s.length()) : 0;
+    long bytes = r.hasLenBytes() || r.hasMinBytes() || r.hasMaxBytes()
+        ? s.getBytes(StandardCharsets.UTF_8).length : 0;
     if (r.hasConst() && !r.getConst().equals(s)) {
-      out.add(shown + "must equal \"" + r.getConst() + "\"");
+      out.add("must equal \"" + r.getConst() + "\"");
     }
     if (r.hasLen() && chars != r.getLen()) {
-      out.add(shown + "length must be " + r.getLen());
+      out.add("length must be " + r.getLen());
     }
     if (r.hasMinLen() && chars < r.getMinLen()) {
-      out.add(shown + "length must be at least " + r.getMinLen());
+      out.add("length must be at least " + r.getMinLen());
     }
     if (r.hasMaxLen() && chars > r.getMaxLen()) {
-      out.add(shown + "length must be at most " + r.getMaxLen());
+      out.add("length must be at most " + r.getMaxLen());
     }
     if (r.hasLenBytes() && bytes != r.getLenBytes()) {
-      out.add(shown + "must be " + r.getLenBytes() + " bytes");
+      out.add("must be " + r.getLenBytes() + " bytes");
     }
     if (r.hasMinBytes() && bytes < r.getMinBytes()) {
-      out.add(shown + "must be at least " + r.getMinBytes() + " bytes");
+      out.add("must be at least " + r.getMinBytes() + " bytes");
     }
     if (r.hasMaxBytes() && bytes > r.getMaxBytes()) {
-      out.add(shown + "must be at most " + r.getMaxBytes() + " bytes");
+      out.add("must be at most " + r.getMaxBytes() + " bytes");
     }
     if (r.hasPrefix() && !s.startsWith(r.getPrefix())) {
-      out.add(shown + "must start with \"" + r.getPrefix() + "\"");
+      out.add("must start with \"" + r.getPrefix() + "\"");
     }
     if (r.hasSuffix() && !s.endsWith(r.getSuffix())) {
-      out.add(shown + "must end with \"" + r.getSuffix() + "\"");
+      out.add("must end with \"" + r.getSuffix() + "\"");
     }
     if (r.hasContains() && !s.contains(r.getContains())) {
-      out.add(shown + "must contain \"" + r.getContains() + "\"");
+      out.add("must contain \"" + r.getContains() + "\"");
     }
     if (r.hasNotContains() && s.contains(r.getNotContains())) {
-      out.add(shown + "must not contain \"" + r.getNotContains() + "\"");
+      out.add("must not contain \"" + r.getNotContains() + "\"");
     }
     if (r.getInCount() > 0 && !r.getInList().contains(s)) {
-      out.add(shown + "must be one of " + r.getInList());
+      out.add("must be one of " + r.getInList());
     }
     if (r.getNotInList().contains(s)) {
-      out.add(shown + "must not be one of " + r.getNotInList());
+      out.add("must not be one of " + r.getNotInList());
     }
-    if (r.hasPattern() && !Pattern.compile(r.getPattern()).matcher(s).find()) {
-      out.add(shown + "must match " + r.getPattern());
+    if (r.hasPattern()
+        && !PATTERNS.computeIfAbsent(r.getPattern(), Pattern::compile).matcher(s).find()) {
+      out.add("must match " + r.getPattern());
     }
     if (r.hasWellKnownRegex()) {
       boolean strict = !r.hasStrict() || r.getStrict();
@@ -337,7 +483,14 @@ public final class EnvoyRules {
           what = "";
       }
       if (p != null && !p.matcher(s).matches()) {
-        out.add(shown + "must be " + what);
+        out.add("must be " + what);
+      }
+    }
+    if (out.size() > before) {
+      // The shown value is built only for a string that broke a rule.
+      String shown = path + "=\"" + printable(s) + "\": ";
+      for (int k = before; k < out.size(); k++) {
+        out.set(k, shown + out.get(k));
       }
     }
   }
@@ -444,19 +597,39 @@ public final class EnvoyRules {
   }
 
   private void any(Message m, String path, List<String> out) {
-    Descriptor ad = m.getDescriptorForType();
-    String url = (String) m.getField(ad.findFieldByName("type_url"));
-    ByteString value = (ByteString) m.getField(ad.findFieldByName("value"));
-    Descriptor d = anyTypes.get(url);
-    if (d == null) {
+    Any a;
+    if (m instanceof Any) {
+      a = (Any) m;
+    } else {
+      Descriptor ad = m.getDescriptorForType();
+      a = Any.newBuilder()
+          .setTypeUrl((String) m.getField(ad.findFieldByName("type_url")))
+          .setValue((ByteString) m.getField(ad.findFieldByName("value")))
+          .build();
+    }
+    String url = a.getTypeUrl();
+    Message type = anyTypes.get(url);
+    if (type == null) {
       out.add(path + ".type_url=" + url + ": type not known to this control plane");
       return;
     }
-    try {
-      DynamicMessage inner = DynamicMessage.parseFrom(d, value);
-      message(inner, path + "<" + d.getFullName() + ">", out);
-    } catch (InvalidProtocolBufferException e) {
-      out.add(path + "=" + url + ": cannot be parsed: " + e.getMessage());
+    List<String> relative = checkedAnys == null ? null : checkedAnys.get(a);
+    if (relative == null) {
+      // Lines are kept relative to the Any's own path, which each use prepends.
+      List<String> lines = new ArrayList<>();
+      try {
+        Message inner = type.getParserForType().parseFrom(a.getValue());
+        message(inner, "<" + type.getDescriptorForType().getFullName() + ">", lines);
+      } catch (InvalidProtocolBufferException e) {
+        lines.add("=" + url + ": cannot be parsed: " + e.getMessage());
+      }
+      relative = List.copyOf(lines);
+      if (checkedAnys != null) {
+        checkedAnys.put(a, relative);
+      }
+    }
+    for (String line : relative) {
+      out.add(path + line);
     }
   }
 
