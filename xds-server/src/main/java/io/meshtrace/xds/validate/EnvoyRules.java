@@ -312,7 +312,8 @@ public final class EnvoyRules {
     }
     BigDecimal c = bound(r, f, nf.constant);
     if (c != null && value.compareTo(c) != 0) {
-      out.add(path + "=" + display(f, v) + ": must equal " + c.stripTrailingZeros().toPlainString());
+      out.add(path + "=" + display(f, v) + ": must equal "
+          + c.stripTrailingZeros().toPlainString());
     }
     BigDecimal lt = bound(r, f, nf.lt);
     BigDecimal lte = bound(r, f, nf.lte);
@@ -327,7 +328,8 @@ public final class EnvoyRules {
     boolean exclusiveRange = lower != null && upper != null && lower.compareTo(upper) > 0;
     boolean ok = exclusiveRange ? (lowOk || highOk) : (lowOk && highOk);
     if (!ok) {
-      StringBuilder b = new StringBuilder(path).append('=').append(display(f, v)).append(": must be ");
+      StringBuilder b = new StringBuilder(path).append('=').append(display(f, v))
+          .append(": must be ");
       if (lower != null) {
         b.append(gt != null ? "> " : ">= ").append(lower.stripTrailingZeros().toPlainString());
       }

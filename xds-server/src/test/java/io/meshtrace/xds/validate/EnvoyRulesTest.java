@@ -110,4 +110,37 @@ class EnvoyRulesTest {
   void check_validMessage_noViolation(Message m) {
     assertThat(RULES.check(m)).isEmpty();
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("violations")
+  void memoizing_violatingMessageCheckedTwice_sameLinesAsPlainChecker(String name, Message m,
+      String expected) {
+    EnvoyRules memo = RULES.memoizing();
+    assertThat(memo.check(m)).as(name).containsExactlyElementsOf(RULES.check(m));
+    assertThat(memo.check(m)).as(name).containsExactlyElementsOf(RULES.check(m));
+  }
+
+  @org.junit.jupiter.api.Test
+  void memoizing_sameAnyInTwoPlaces_eachLineNamesItsOwnPath() {
+    Any bad = Any.pack(HttpConnectionManager.newBuilder().setStatPrefix("s")
+        .setTracing(HttpConnectionManager.Tracing.newBuilder()
+            .setRandomSampling(Percent.newBuilder().setValue(140)))
+        .build());
+    Listener l = Listener.newBuilder().setName("l")
+        .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
+            .setName("a").setTypedConfig(bad)))
+        .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
+            .setName("b").setTypedConfig(bad)))
+        .build();
+    String hcm = "<envoy.extensions.filters.network.http_connection_manager.v3"
+        + ".HttpConnectionManager>.";
+    String route = hcm + "route_specifier=(unset): exactly one of [rds, route_config,"
+        + " scoped_routes] is required";
+    String sampling = hcm + "tracing.random_sampling.value=140.0: must be >= 0 and <= 100";
+    assertThat(RULES.memoizing().check(l)).containsExactly(
+        "filter_chains[0].filters[0].typed_config" + route,
+        "filter_chains[0].filters[0].typed_config" + sampling,
+        "filter_chains[1].filters[0].typed_config" + route,
+        "filter_chains[1].filters[0].typed_config" + sampling);
+  }
 }
