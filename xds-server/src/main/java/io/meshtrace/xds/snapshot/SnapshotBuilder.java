@@ -225,13 +225,7 @@ final class SnapshotBuilder {
         String cluster = outboundCluster(d, port);
         edsCluster(d, port, cluster, true);
         // A set: Envoy rejects a virtual host that lists one domain twice (hosts: [name]).
-        Set<String> names = new LinkedHashSet<>();
-        names.add(d.name() + ":" + port.number());
-        d.hosts().forEach(h -> names.add(h + ":" + port.number()));
-        if (i == 0) {
-          names.add(d.name());
-          names.addAll(d.hosts());
-        }
+        Set<String> names = authorities(d, port, i == 0);
         for (String domain : names) {
           String other = domains.putIfAbsent(domain, d.path());
           if (other != null && !other.equals(d.path())) {
@@ -303,6 +297,21 @@ final class SnapshotBuilder {
     putListener(l.build(), s.path());
   }
 
+  /**
+   * The authorities a client may use for {@code port} of {@code d}: {@code name:port} and
+   * {@code host:port} for every host, plus the bare names for the service's first port.
+   */
+  private static Set<String> authorities(Service d, Port port, boolean firstPort) {
+    Set<String> names = new LinkedHashSet<>();
+    names.add(d.name() + ":" + port.number());
+    d.hosts().forEach(h -> names.add(h + ":" + port.number()));
+    if (firstPort) {
+      names.add(d.name());
+      names.addAll(d.hosts());
+    }
+    return names;
+  }
+
   // -------------------------------------------------------- proxyless gRPC
 
   private void proxylessGrpc() {
@@ -315,14 +324,7 @@ final class SnapshotBuilder {
         edsCluster(d, port, cluster, false);
         // grpc-xds asks for the listener named by the target's authority:
         // xds:///reviews, xds:///reviews:9080, xds:///reviews.default.svc.cluster.local, ...
-        Set<String> names = new LinkedHashSet<>();
-        names.add(d.name() + ":" + port.number());
-        d.hosts().forEach(h -> names.add(h + ":" + port.number()));
-        if (i == 0) {
-          names.add(d.name());
-          names.addAll(d.hosts());
-        }
-        for (String name : names) {
+        for (String name : authorities(d, port, i == 0)) {
           HttpConnectionManager.Builder hcm = hcm("grpc", t);
           MeshConfig.HeaderRepair repair = config.gateway().headerRepair();
           if (repair.enabled()) {

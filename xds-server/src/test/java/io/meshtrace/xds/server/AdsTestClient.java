@@ -54,41 +54,33 @@ final class AdsTestClient implements AutoCloseable {
         AggregatedDiscoveryServiceGrpc.newStub(channel);
     if (delta) {
       sotw = null;
-      deltaStream = stub.deltaAggregatedResources(new StreamObserver<>() {
-        @Override
-        public void onNext(DeltaDiscoveryResponse r) {
-          deltaQueue(r.getTypeUrl()).add(r);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          synchronized (errors) {
-            errors.add(t);
-          }
-        }
-
-        @Override
-        public void onCompleted() {}
-      });
+      deltaStream = stub.deltaAggregatedResources(
+          recording((DeltaDiscoveryResponse r) -> deltaQueue(r.getTypeUrl()).add(r)));
     } else {
       deltaStream = null;
-      sotw = stub.streamAggregatedResources(new StreamObserver<>() {
-        @Override
-        public void onNext(DiscoveryResponse r) {
-          sotwQueue(r.getTypeUrl()).add(r);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          synchronized (errors) {
-            errors.add(t);
-          }
-        }
-
-        @Override
-        public void onCompleted() {}
-      });
+      sotw = stub.streamAggregatedResources(
+          recording((DiscoveryResponse r) -> sotwQueue(r.getTypeUrl()).add(r)));
     }
+  }
+
+  /** Hands each response to {@code sink} and records stream errors. */
+  private <T> StreamObserver<T> recording(java.util.function.Consumer<T> sink) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T response) {
+        sink.accept(response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        synchronized (errors) {
+          errors.add(t);
+        }
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
   }
 
   boolean delta() {
