@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every row of HEADER-RULES.md, end to end: an ext_proc client sends Envoy-shaped request
+ * Every row of docs/header-rules.md, end to end: an ext_proc client sends Envoy-shaped request
  * headers (lower-case keys, raw_value, pseudo-headers) to the service on 127.0.0.1, the
  * response is applied as Envoy applies it, and the result is read back by OpenTelemetry's W3C
  * and B3 propagators. Default policy: w3c + b3multi out, b3multi wins, x-request-id added.
@@ -508,7 +508,7 @@ class HeaderRulesEndToEndTest {
     row.check().accept(outcome);
   }
 
-  /** What HEADER-RULES.md demands whatever the verdict, and what Envoy needs of a response. */
+  /** What docs/header-rules.md demands whatever the verdict, and what Envoy needs of a response. */
   static void assertInvariants(Row row, Outcome o, List<String> flags) {
     assertThat(o.response().hasRequestHeaders()).isTrue();
     HeaderMutation mutation = o.mutation();

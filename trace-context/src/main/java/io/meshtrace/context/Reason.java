@@ -7,11 +7,12 @@ package io.meshtrace.context;
  *
  * <p>A request can have several problems; {@link RepairResult#reason()} is the first of them in
  * the order the constants are declared here, which is their priority: problems that cost the
- * trace id first (a broken {@code traceparent}, a broken B3 trace id), then the B3 span id
- * (the case where Envoy's Zipkin tracer starts a new trace), then formats that disagree, then
- * problems fixed in place (whitespace, flags, sampling values, parent ids), then the edge
- * sampling policy, {@code tracestate}, a missing context, a missing format, a sampling decision
- * the gateway made, and last a missing {@code x-request-id}. {@link #NONE} is the reason of {@link Verdict#PASS}.
+ * trace id first (a broken {@code traceparent}, an all-zero parent id included, a broken B3
+ * trace id), then the B3 span id (the case where Envoy's Zipkin tracer starts a new trace),
+ * then formats that disagree, then problems fixed in place (whitespace, flags, sampling values,
+ * parent ids), then the edge sampling policy, {@code tracestate}, a missing context, a missing
+ * format, a sampling decision the gateway made, and last a missing {@code x-request-id}.
+ * {@link #NONE} is the reason of {@link Verdict#PASS}.
  *
  * <p>The list can grow; codes of existing reasons never change. Do not rely on
  * {@link #ordinal()} across versions.
@@ -26,6 +27,13 @@ public enum Reason {
   /** {@code traceparent} does not fit the grammar: upper-case or non-hex, length, zero trace id. */
   TRACEPARENT_INVALID("traceparent-invalid",
       "traceparent does not fit the grammar: upper-case or non-hex, length, zero trace id."),
+  /**
+   * {@code traceparent} parent id is all zeros: invalid (the W3C test suite expects a new trace
+   * id), a new trace is started and {@code tracestate} dropped.
+   */
+  TRACEPARENT_ZERO_PARENT_ID("traceparent-zero-parent-id",
+      "traceparent parent id is all zeros: invalid, so a new trace is started and tracestate "
+          + "dropped (as the W3C test suite expects)."),
   /** {@code b3} is neither {@code {traceid}-{spanid}[-{sampling}[-{parentspanid}]]} nor a decision. */
   B3_SINGLE_INVALID("b3-single-invalid",
       "b3 is neither {traceid}-{spanid}[-{sampling}[-{parentspanid}]] nor a decision: dropped."),
@@ -44,9 +52,6 @@ public enum Reason {
   /** W3C and B3 (or B3 single and multi) carry different ids or decisions. */
   FORMATS_DISAGREE("formats-disagree",
       "W3C and B3 (or B3 single and multi) carry different ids or decisions."),
-  /** {@code traceparent} parent id is all zeros; a new span id is written. */
-  TRACEPARENT_ZERO_PARENT_ID("traceparent-zero-parent-id",
-      "traceparent parent id is all zeros; a new span id is written."),
   /** {@code traceparent} of a later version: the first 55 chars are re-emitted as version 00. */
   TRACEPARENT_FUTURE_VERSION("traceparent-future-version",
       "traceparent of a later version: the first 55 chars are re-emitted as version 00."),
@@ -77,9 +82,16 @@ public enum Reason {
   /** The edge sampling policy ({@code defer}, {@code deny-forced}) changed the decision. */
   SAMPLING_POLICY("sampling-policy",
       "The edge sampling policy (defer, deny-forced) changed the decision."),
-  /** {@code tracestate} breaks the member grammar, repeats a key or has more than 32 members: dropped. */
+  /** {@code tracestate} breaks the member grammar or has more than 32 members: dropped whole. */
   TRACESTATE_INVALID("tracestate-invalid",
-      "tracestate breaks the member grammar, repeats a key or has more than 32 members: dropped."),
+      "tracestate breaks the member grammar or has more than 32 members: dropped whole, "
+          + "traceparent kept."),
+  /**
+   * {@code tracestate} repeats a key: the first member with that key is kept, the later ones
+   * are dropped (also across several {@code tracestate} headers).
+   */
+  TRACESTATE_DUPLICATE_KEY("tracestate-duplicate-key",
+      "tracestate repeats a key: the first member with that key is kept, later ones dropped."),
   /** Several {@code tracestate} headers: joined in order with {@code ,}. */
   TRACESTATE_REPEATED("tracestate-repeated",
       "Several tracestate headers: joined in order with ,."),

@@ -379,8 +379,13 @@ final class RepairRun {
       note(Reason.TRACESTATE_INVALID);
       return;
     }
+    // A repeated key is not invalid: the first member with it is kept, the later ones go.
+    boolean duplicates = members.duplicates != 0;
+    if (duplicates) {
+      note(Reason.TRACESTATE_DUPLICATE_KEY);
+    }
     boolean tooLong = values.valueLength(index) > limit;
-    if (!tooLong && tracestateCount == 1) {
+    if (!tooLong && tracestateCount == 1 && !duplicates) {
       return;
     }
     if (tooLong) {

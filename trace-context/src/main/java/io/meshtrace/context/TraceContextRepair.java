@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * The gateway's trace context repair engine: reads a request's trace headers (W3C
  * {@code traceparent}/{@code tracestate}, B3 multi and single, {@code x-request-id}), decides
- * pass / repair / regenerate per {@code HEADER-RULES.md}, and returns the header mutations.
+ * pass / repair / regenerate per {@code docs/header-rules.md}, and returns the header mutations.
  *
  * <p>Thread-safe and allocation-free on the pass path: create one per policy and share it.
  *

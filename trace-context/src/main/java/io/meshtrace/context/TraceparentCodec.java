@@ -6,8 +6,8 @@ package io.meshtrace.context;
  * <pre>{@code
  * traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
  *              |  |                                |                |
- *              |  trace id, 32 lower hex, not 0    parent id,       flags: bit 0 sampled,
- *              version                             16 lower hex     bit 1 random trace id
+ *              |  trace id, 32 lower hex, not 0    parent id, 16    flags: bit 0 sampled,
+ *              version                             lower hex, not 0 bit 1 random trace id
  * }</pre>
  *
  * <p>Version {@code ff} is invalid. A later version is read by its first 55 chars when the
@@ -75,17 +75,21 @@ final class TraceparentCodec {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
+    long spanId = (span1 << 32) | span0;
+    if (spanId == 0) {
+      // W3C: an all-zero parent id makes the whole traceparent invalid (its test suite expects
+      // a new trace id), so the trace id it carries is not continued either.
+      invalid(out, Reason.TRACEPARENT_ZERO_PARENT_ID);
+      return;
+    }
     out.hasTraceId = true;
     out.traceHigh = high;
     out.traceLow = low;
     out.traceWidth = 32;
-    out.spanId = (span1 << 32) | span0;
+    out.spanId = spanId;
     out.w3cFlags = flags & KNOWN_FLAGS;
     out.sampling = (flags & FLAG_SAMPLED) != 0 ? SamplingState.ACCEPT : SamplingState.DENY;
     out.status = ParsedContext.VALID;
-    if (out.spanId == 0) {
-      rewrite(out, Reason.TRACEPARENT_ZERO_PARENT_ID);
-    }
     if (version != 0) {
       rewrite(out, Reason.TRACEPARENT_FUTURE_VERSION);
     }

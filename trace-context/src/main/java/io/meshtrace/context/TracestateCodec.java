@@ -1,18 +1,24 @@
 package io.meshtrace.context;
 
 /**
- * W3C {@code tracestate}: member grammar, the 32-member limit, joining and truncation.
+ * W3C {@code tracestate}: member grammar, the 32-member limit, repeated keys, joining and
+ * truncation.
  *
  * <pre>{@code
- * tracestate: congo=t61rcWkgMzE, rojo=00f067aa0ba902b7, tenant@vendor=x
- *   key   = lcalpha 0*255(lcalpha / DIGIT / "_" / "-" / "*" / "/")
- *         / (lcalpha / DIGIT) 0*240(...) "@" lcalpha 0*13(...)
- *   value = 0*255(%x20-2B / %x2D-3C / %x3E-7E) last char not a space
+ * tracestate: congo=t61rcWkgMzE, rojo=00f067aa0ba902b7, tenant@vendor=x, foo@@bar=1
+ *   key     = (lcalpha / DIGIT) 0*255keychar
+ *   keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+ *   value   = 0*255(%x20-2B / %x2D-3C / %x3E-7E) last char not a space
  * }</pre>
  *
+ * <p>The key grammar is the one W3C Trace Context publishes now: up to 256 chars, {@code @}
+ * anywhere after the first char ({@code foo@}, {@code foo@@bar}); the older tenant@system
+ * form with its 241/14-char limits is a special case of it, not a separate rule.
+ *
  * <p>Members are separated by {@code ,} with optional spaces and tabs; empty members are
- * allowed and not counted. Keys are unique: a repeated key makes the whole value invalid
- * (W3C Trace Context, "tracestate": keys must be unique within the list).
+ * allowed and not counted. More than {@value #MAX_MEMBERS} members as received make the value
+ * invalid. A key that occurs again is not invalid: the first member with that key is kept and
+ * the later ones are dropped (the spec lets a vendor discard duplicates).
  */
 final class TracestateCodec {
   static final String NAME = "tracestate";
@@ -20,33 +26,32 @@ final class TracestateCodec {
   /** Members longer than this go first when truncating. */
   static final int LONG_MEMBER = 128;
 
-  private static final int MAX_SIMPLE_KEY = 256;
-  private static final int MAX_TENANT_ID = 241;
-  private static final int MAX_SYSTEM_ID = 14;
+  private static final int MAX_KEY = 256;
   private static final int MAX_VALUE = 256;
 
   /**
-   * Where the members of one value are, and a hash of each key so that a repeated key is
-   * found without allocating: fixed-size, reused per thread.
+   * Where the kept members of one value are (the first member of each key), and a hash of
+   * each key so that a repeated key is found without allocating: fixed-size, reused per
+   * thread.
    */
   static final class Members {
-    /** Start of each member (its key), end of its key ({@code =}) and end of its value. */
+    /** Start of each kept member (its key), end of its key ({@code =}) and end of its value. */
     final int[] starts = new int[MAX_MEMBERS];
     final int[] keyEnds = new int[MAX_MEMBERS];
     final int[] ends = new int[MAX_MEMBERS];
     final int[] keyHashes = new int[MAX_MEMBERS];
+    /** Members the last {@link TracestateCodec#scan} dropped because their key came earlier. */
+    int duplicates;
     /** Hash of the key {@link #scanKey} read last. */
     private int keyHash;
   }
 
   /** Char classes of ASCII, indexed by char; chars above 0x7f are in no class. */
   private static final byte[] CLASSES = new byte[128];
-  /** {@code lcalpha / DIGIT / "_" / "-" / "*" / "/"}: any key char after the first. */
+  /** {@code keychar}, {@code lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"}: after the first. */
   private static final int KEY = 1;
-  /** {@code lcalpha}: the first char of a simple key and of a system id. */
-  private static final int LCALPHA = 2;
   /** {@code lcalpha / DIGIT}: the first char of a key. */
-  private static final int KEY_START = 4;
+  private static final int KEY_START = 2;
   /** {@code %x21-2B / %x2D-3C / %x3E-7E}: a value char other than a space. */
   private static final int VALUE_NOT_SPACE = 8;
 
@@ -57,12 +62,12 @@ final class TracestateCodec {
       }
     }
     for (int c = 'a'; c <= 'z'; c++) {
-      CLASSES[c] |= KEY | LCALPHA | KEY_START;
+      CLASSES[c] |= KEY | KEY_START;
     }
     for (int c = '0'; c <= '9'; c++) {
       CLASSES[c] |= KEY | KEY_START;
     }
-    for (char c : new char[] {'_', '-', '*', '/'}) {
+    for (char c : new char[] {'_', '-', '*', '/', '@'}) {
       CLASSES[c] |= KEY;
     }
   }
@@ -74,25 +79,29 @@ final class TracestateCodec {
   }
 
   /**
-   * Validates entry {@code index} in one pass and records the bounds of each non-empty member
-   * (without surrounding whitespace) in {@code out}. Returns the member count, or -1 when the
-   * value breaks the grammar, repeats a key or has more than {@value #MAX_MEMBERS} members.
-   * Each char is read once (a key's chars a second time only when its hash equals an earlier
-   * key's), and classified by one table lookup.
+   * Validates entry {@code index} in one pass and records the bounds of the first member of
+   * each key (without surrounding whitespace) in {@code out}, in order; a later member with a
+   * key seen before is counted in {@code out.duplicates} and not recorded. Returns the number
+   * of members recorded, or -1 when the value breaks the grammar or has more than
+   * {@value #MAX_MEMBERS} members. Each char is read once (a key's chars a second time only
+   * when its hash equals an earlier key's), and classified by one table lookup.
    */
   static int scan(RequestHeaders headers, int index, Members out) {
+    out.duplicates = 0;
     int length = headers.valueLength(index);
     int pos = 0;
-    int members = 0;
+    int seen = 0;
+    int kept = 0;
     while (pos < length) {
       char c = headers.valueCharAt(index, pos);
       if (c == ',' || c == ' ' || c == '\t') {
         pos++;
         continue;
       }
-      if (members == MAX_MEMBERS) {
+      if (seen == MAX_MEMBERS) {
         return -1;
       }
+      seen++;
       int memberStart = pos;
       pos = scanKey(headers, index, pos, length, out);
       if (pos < 0 || pos >= length || headers.valueCharAt(index, pos) != '=') {
@@ -124,19 +133,30 @@ final class TracestateCodec {
       if (valueEnd == valueStart || valueEnd - valueStart > MAX_VALUE || firstTab < valueEnd) {
         return -1;
       }
-      for (int m = 0; m < members; m++) {
-        if (out.keyHashes[m] == keyHash
-            && sameKey(headers, index, out.starts[m], out.keyEnds[m], memberStart, keyEnd)) {
-          return -1;
-        }
+      if (isRepeat(headers, index, out, kept, keyHash, memberStart, keyEnd)) {
+        // The rest of the value must still fit the grammar: keep scanning, record nothing.
+        out.duplicates++;
+        continue;
       }
-      out.starts[members] = memberStart;
-      out.keyEnds[members] = keyEnd;
-      out.ends[members] = valueEnd;
-      out.keyHashes[members] = keyHash;
-      members++;
+      out.starts[kept] = memberStart;
+      out.keyEnds[kept] = keyEnd;
+      out.ends[kept] = valueEnd;
+      out.keyHashes[kept] = keyHash;
+      kept++;
     }
-    return members;
+    return kept;
+  }
+
+  /** True when one of the {@code kept} members recorded so far has the key {@code [start, end)}. */
+  private static boolean isRepeat(RequestHeaders headers, int index, Members out, int kept,
+      int keyHash, int start, int end) {
+    for (int m = 0; m < kept; m++) {
+      if (out.keyHashes[m] == keyHash
+          && sameKey(headers, index, out.starts[m], out.keyEnds[m], start, end)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean sameKey(
@@ -153,42 +173,25 @@ final class TracestateCodec {
   }
 
   /**
-   * Returns the position after the key starting at {@code pos}, or -1; leaves the key's hash
-   * in {@code out.keyHash}.
+   * Returns the position after the key starting at {@code pos}, or -1 when no key of at most
+   * {@value #MAX_KEY} chars starts there; leaves the key's hash in {@code out.keyHash}.
    */
   private static int scanKey(RequestHeaders headers, int index, int pos, int length, Members out) {
-    int start = pos;
     char first = headers.valueCharAt(index, pos);
-    int firstClass = classOf(first);
-    if ((firstClass & KEY_START) == 0) {
+    if ((classOf(first) & KEY_START) == 0) {
       return -1;
     }
     int hash = first;
+    int limit = Math.min(length, pos + MAX_KEY);
     pos++;
-    char c = 0;
-    while (pos < length && (classOf(c = headers.valueCharAt(index, pos)) & KEY) != 0) {
+    char c;
+    while (pos < limit && (classOf(c = headers.valueCharAt(index, pos)) & KEY) != 0) {
       hash = 31 * hash + c;
       pos++;
     }
-    if (pos < length && c == '@') {
-      if (pos - start > MAX_TENANT_ID) {
-        return -1;
-      }
-      hash = 31 * hash + '@';
-      pos++;
-      int systemStart = pos;
-      if (pos >= length || (classOf(headers.valueCharAt(index, pos)) & LCALPHA) == 0) {
-        return -1;
-      }
-      while (pos < length && (classOf(c = headers.valueCharAt(index, pos)) & KEY) != 0) {
-        hash = 31 * hash + c;
-        pos++;
-      }
-      out.keyHash = hash;
-      return pos - systemStart > MAX_SYSTEM_ID ? -1 : pos;
-    }
     out.keyHash = hash;
-    return (firstClass & LCALPHA) != 0 && pos - start <= MAX_SIMPLE_KEY ? pos : -1;
+    // A key char right after the limit means a key of more than MAX_KEY chars.
+    return pos < length && (classOf(headers.valueCharAt(index, pos)) & KEY) != 0 ? -1 : pos;
   }
 
   /**

@@ -42,6 +42,15 @@ class RepairAllocationTest {
                 "x-b3-spanid", "00f067aa0ba902b7",
                 "x-b3-sampled", "0",
                 "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")),
+        Arguments.of("repair_validTracestateCurrentKeyGrammar_allocatesNothing", RepairPolicy.defaults(),
+            RequestHeaders.ofPairs(
+                "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                // a 256-char key with its '@' past the old 241-char tenant limit (under 512 in all)
+                "tracestate", "foo@=1,foo@@bar=2,1congo=3,foo=4," + "t".repeat(250) + "@vndr1=5",
+                "x-b3-traceid", "4bf92f3577b34da6a3ce929d0e0e4736",
+                "x-b3-spanid", "00f067aa0ba902b7",
+                "x-b3-sampled", "1",
+                "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")),
         Arguments.of("repair_validB3SingleAnd16HexMulti_allocatesNothing",
             RepairPolicy.defaults().withOutputFormats(
                 java.util.EnumSet.of(PropagationFormat.B3_SINGLE, PropagationFormat.B3_MULTI)),

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * A million random and mutated header sets through engines of every policy. For each: no
  * exception; every written value valid (strict validators apart from the engine); no control
  * characters; every format carried on carries the same sampling decision (checked apart from
- * the engine, {@link WrittenHeaders#decisionDisagreement}); repairing the output passes (so
+ * the engine, {@link WrittenHeaders#decisionDisagreement}); the {@code tracestate} carried on is
+ * the one a plain reading of the rules gives ({@link ExpectedTracestate}); repairing the output passes (so
  * everything carried on agrees as the engine reads it); and for one case in 25, the full check
  * with OpenTelemetry's propagators reading every format back to the same ids.
  */
@@ -48,6 +49,10 @@ class RepairFuzzTest {
     "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", "fw529a3039@dt=ffffffff", " , congo=x ,", "",
     "Congo=x", "congo=a=b", "a=" + "x".repeat(300), "tenant@vendor=v,t2@v=w",
     "congo=1,rojo=2,congo=3", "t@v=1, ,t@v=1", "c*=1,ah=2",
+    // the key grammar as W3C publishes it now, at and over its limits
+    "foo@=1", "foo@@bar=1,congo=2", "@foo=1", "1congo=x", "tenant@averyverylongsystemid=1",
+    "k" + "e".repeat(255) + "=1", "k" + "e".repeat(256) + "=1",
+    "t".repeat(250) + "@vndr1=1", "t".repeat(250) + "@vndr12=1", "a@b=1,a@b=2,c=3,a@b=4",
   };
   private static final String[] B3_SINGLES = {
     "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90",
@@ -132,6 +137,7 @@ class RepairFuzzTest {
       engines.add(TraceContextRepair.create(policies.get(i), new SeededIds(SEED + i)));
     }
     int[] verdicts = new int[3];
+    int[] reasons = new int[Reason.values().length];
     int decided = 0;
     long started = System.nanoTime();
     long cpuStarted = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
@@ -145,6 +151,7 @@ class RepairFuzzTest {
         throw new AssertionError("case " + n + " threw on " + input + " with " + engine.policy(), e);
       }
       verdicts[result.verdict().ordinal()]++;
+      reasons[result.reason().ordinal()]++;
       for (HeaderMutation mutation : result.mutations()) {
         if (!mutation.isRemove()
             && !WrittenHeaders.isValid(mutation.name(), mutation.value(), engine.policy().tracestateLimit())) {
@@ -170,6 +177,11 @@ class RepairFuzzTest {
             throw new AssertionError("case " + n + ": decided without W3C: " + result);
           }
         }
+        String tracestate = ExpectedTracestate.disagreement(input, output, engine.policy());
+        if (tracestate != null) {
+          throw new AssertionError("case " + n + ": " + tracestate + ": " + input + " -> " + output
+              + " with " + engine.policy());
+        }
         RepairResult again = engine.repair(output.view());
         if (again != RepairResult.PASS) {
           throw new AssertionError("case " + n + ": repairing the output does not pass: " + input
@@ -180,8 +192,15 @@ class RepairFuzzTest {
     long millis = (System.nanoTime() - started) / 1_000_000;
     long cpuMillis = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()
         - cpuStarted) / 1_000_000;
-    System.out.printf("%d cases in %d ms (%d ms CPU on this thread): pass %d, repair %d, regenerate %d, sampling decided %d%n",
-        CASES, millis, cpuMillis, verdicts[0], verdicts[1], verdicts[2], decided);
+    System.out.printf("%d cases in %d ms (%d ms CPU on this thread): pass %d, repair %d, regenerate %d,"
+        + " sampling decided %d, main reason tracestate-duplicate-key %d, tracestate-invalid %d,"
+        + " traceparent-zero-parent-id %d%n",
+        CASES, millis, cpuMillis, verdicts[0], verdicts[1], verdicts[2], decided,
+        reasons[Reason.TRACESTATE_DUPLICATE_KEY.ordinal()], reasons[Reason.TRACESTATE_INVALID.ordinal()],
+        reasons[Reason.TRACEPARENT_ZERO_PARENT_ID.ordinal()]);
+    assertThat(reasons[Reason.TRACESTATE_DUPLICATE_KEY.ordinal()]).isPositive();
+    assertThat(reasons[Reason.TRACESTATE_INVALID.ordinal()]).isPositive();
+    assertThat(reasons[Reason.TRACEPARENT_ZERO_PARENT_ID.ordinal()]).isPositive();
     assertThat(decided).isPositive();
     assertThat(verdicts[0]).isPositive();
     assertThat(verdicts[1]).isPositive();
@@ -285,9 +304,18 @@ class RepairFuzzTest {
       if (i > 0) {
         out.append(random.nextInt(10) == 0 ? " , " : ",");
       }
-      if (random.nextInt(20) == 0) {
+      int kind = random.nextInt(40);
+      if (kind < 2) {
         out.append("t").append(i).append("@vendor");
-      } else if (i > 0 && random.nextInt(40) == 0) {
+      } else if (kind == 2) {
+        out.append(i).append("@@").append(random.nextBoolean() ? "v" : ""); // '@' anywhere after the first
+      } else if (kind == 3) {
+        out.append('@').append("k").append(i); // '@' first: invalid
+      } else if (kind == 4) {
+        // 256 chars (valid) or 257 (invalid), sometimes with an '@' past the old 241 limit
+        String key = "k" + i + (random.nextBoolean() ? "@" : "");
+        out.append(key).append("z".repeat(255 - key.length() + random.nextInt(2) + 1));
+      } else if (i > 0 && kind < 8) {
         out.append("k").append(random.nextInt(i)); // a repeated key
       } else {
         out.append("k").append(i);

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every row of HEADER-RULES.md with real values, good and malformed. Each row names the input,
+ * Every row of the header rules (docs/header-rules.md) with real values, good and malformed. Each row names the input,
  * the policy, the verdict and reason, and the trace headers the request carries on after the
  * mutations. Every result is also checked by {@link WrittenHeaders} (strict validators,
  * OpenTelemetry read-back, repairing the output passes).
@@ -170,11 +170,20 @@ class TraceContextRepairTest {
         .in("traceparent", "00-00000000000000000000000000000000-" + SPAN + "-01", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
         .out(NEW_TRACE_SAMPLED));
-    rows.add(row("repair_traceparentAllZeroParentId_newParentIdKeepsTrace")
+    // W3C test suite: an all-zero parent id makes the traceparent invalid, a new trace id is expected.
+    rows.add(row("regenerate_traceparentAllZeroParentId_newTraceDropsTracestate")
         .in("traceparent", "00-" + TRACE + "-0000000000000000-01", "tracestate", TS, "x-request-id", RID)
-        .expect(Verdict.REPAIR, Reason.TRACEPARENT_ZERO_PARENT_ID)
-        .out("traceparent", "00-" + TRACE + "-" + hex(1) + "-01", "tracestate", TS,
-            "x-b3-traceid", TRACE, "x-b3-spanid", hex(1), "x-b3-sampled", "1"));
+        .expect(Verdict.REGENERATE, Reason.TRACEPARENT_ZERO_PARENT_ID)
+        .out(NEW_TRACE_SAMPLED));
+    rows.add(row("repair_traceparentAllZeroParentIdB3SameTrace_b3ContinuedTracestateDropped")
+        .in(with(b3OfTp, "traceparent", "00-" + TRACE + "-0000000000000000-01", "tracestate", TS,
+            "x-request-id", RID))
+        .policy(W3C_WINS).expect(Verdict.REPAIR, Reason.TRACEPARENT_ZERO_PARENT_ID)
+        .out(with(b3OfTp, "traceparent", TP)));
+    rows.add(row("regenerate_traceparentAllZeroTraceAndParentId_newTrace")
+        .in("traceparent", "00-00000000000000000000000000000000-0000000000000000-01", "x-request-id", RID)
+        .expect(Verdict.REGENERATE, Reason.TRACEPARENT_INVALID)
+        .out(NEW_TRACE_SAMPLED));
     rows.add(row("regenerate_traceparentVersionFf_newTrace")
         .in("traceparent", "ff-" + TRACE + "-" + SPAN + "-01", "x-request-id", RID)
         .expect(Verdict.REGENERATE, Reason.TRACEPARENT_VERSION_FF)
@@ -250,22 +259,76 @@ class TraceContextRepairTest {
         .in(with(validW3cAndB3(), "tracestate", "fw529a3039@dt=ffffffff , ,congo=t61rcWkgMzE"))
         .expect(Verdict.PASS, Reason.NONE)
         .out(with(new String[] {"traceparent", TP, "tracestate", "fw529a3039@dt=ffffffff , ,congo=t61rcWkgMzE"}, b3OfTp)));
-    rows.add(row("repair_tracestateDuplicateKey_droppedKeepsTraceparent")
+    // A repeated key is not invalid: the first member with it is kept, the later ones dropped.
+    rows.add(row("repair_tracestateDuplicateKey_keepsFirstMemberDropsLater")
         .in(with(validW3cAndB3(), "tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,congo=BleGNlZWRzIHRohbCBwbGVhc3VyZS4"))
-        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
-        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
-    rows.add(row("repair_tracestateDuplicateKeySameValueAroundEmptyMembers_dropped")
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_DUPLICATE_KEY)
+        .out(with(new String[] {"traceparent", TP, "tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKeySameValueAroundEmptyMembers_oneKept")
         .in(with(validW3cAndB3(), "tracestate", "rojo=1, ,\t,rojo=1"))
-        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
-        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
-    rows.add(row("repair_tracestateDuplicateMultiTenantKey_dropped")
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_DUPLICATE_KEY)
+        .out(with(new String[] {"traceparent", TP, "tracestate", "rojo=1"}, b3OfTp)));
+    rows.add(row("repair_tracestateKeyThreeTimes_firstKeptOthersDropped")
+        .in(with(validW3cAndB3(), "tracestate", "foo=1,bar=2,foo=3,baz=4,foo=5"))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_DUPLICATE_KEY)
+        .out(with(new String[] {"traceparent", TP, "tracestate", "foo=1,bar=2,baz=4"}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateMultiTenantKey_firstKept")
         .in(with(validW3cAndB3(), "tracestate", "fw529a3039@dt=ffffffff,congo=x,fw529a3039@dt=00000000"))
-        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
-        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
-    rows.add(row("repair_tracestateDuplicateKeyAcrossRepeatedHeaders_dropped")
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_DUPLICATE_KEY)
+        .out(with(new String[] {"traceparent", TP, "tracestate", "fw529a3039@dt=ffffffff,congo=x"}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKeyAcrossRepeatedHeaders_joinedFirstKept")
         .in(with(validW3cAndB3(), "tracestate", "congo=t61rcWkgMzE", "tracestate", "rojo=1,congo=2"))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_DUPLICATE_KEY)
+        .out(with(new String[] {"traceparent", TP, "tracestate", "congo=t61rcWkgMzE,rojo=1"}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKeyThenBrokenMember_droppedWhole")
+        .in(with(validW3cAndB3(), "tracestate", "congo=1,congo=2,Rojo=3"))
         .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
         .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("repair_tracestate33MembersOneRepeated_droppedWhole")
+        // The 32-member limit counts the members as received, repeats included.
+        .in(with(validW3cAndB3(), "tracestate", members(32, "k") + ",k0=again"))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
+        .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKeyOverLimit_firstKeptThenTruncated")
+        .in(with(validW3cAndB3(), "tracestate", tracestateOf(20, 30) + ",m00=" + "w".repeat(40)))
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_DUPLICATE_KEY)
+        .out(with(new String[] {"traceparent", TP, "tracestate", tracestateOf(16, 30)}, b3OfTp)));
+    rows.add(row("repair_tracestateDuplicateKeyNotAnOutputFormat_firstKeptTraceparentLeft")
+        .in(with(validW3cAndB3(), "tracestate", "congo=1,congo=2")).policy(B3_MULTI_ONLY)
+        .expect(Verdict.REPAIR, Reason.TRACESTATE_DUPLICATE_KEY)
+        .out(with(new String[] {"traceparent", TP, "tracestate", "congo=1"}, b3OfTp)));
+
+    // Key grammar as W3C publishes it now: (lcalpha / DIGIT) 0*255(keychar), keychar with "@".
+    String key256 = "k" + "e".repeat(255);
+    String key256At = "t".repeat(250) + "@" + "vndr1";
+    String[][] validKeys = {
+        {"pass_tracestateKeyEndingWithAt_kept", "foo@=1"},
+        {"pass_tracestateKeyWithTwoAts_kept", "foo@@bar=1"},
+        {"pass_tracestateKey256Chars_kept", key256 + "=1"},
+        {"pass_tracestateKey256CharsAtAfter241_kept", key256At + "=1"},
+        {"pass_tracestateKeyStartingWithDigitNoAt_kept", "1congo=t61rcWkgMzE"},
+        {"pass_tracestateSystemIdOver14Chars_kept", "tenant@averyverylongsystemid=1"},
+        {"pass_tracestateSystemIdStartingWithDigit_kept", "tenant@1vendor=1"},
+        {"pass_tracestateAtKeysNextToOthers_kept", "congo=t61rcWkgMzE,foo@=1,foo@@bar=2,foo=3"},
+    };
+    for (String[] key : validKeys) {
+      rows.add(row(key[0])
+          .in(with(validW3cAndB3(), "tracestate", key[1])).expect(Verdict.PASS, Reason.NONE)
+          .out(with(new String[] {"traceparent", TP, "tracestate", key[1]}, b3OfTp)));
+    }
+    String[][] invalidKeys = {
+        {"repair_tracestateKeyStartingWithAt_dropped", "@foo=1"},
+        {"repair_tracestateKey257Chars_dropped", key256 + "e=1"},
+        {"repair_tracestateKey257CharsWithAt_dropped", key256At + "x=1"},
+        {"repair_tracestateKeyAtOnly_dropped", "@=1"},
+        {"repair_tracestateKeyUpperCaseAfterAt_dropped", "foo@Bar=1"},
+        {"repair_tracestateKeyStartingWithAtAfterGoodMember_dropped", "congo=t61rcWkgMzE,@foo=1"},
+    };
+    for (String[] key : invalidKeys) {
+      rows.add(row(key[0])
+          .in(with(validW3cAndB3(), "tracestate", key[1])).expect(Verdict.REPAIR, Reason.TRACESTATE_INVALID)
+          .out(with(new String[] {"traceparent", TP}, b3OfTp)));
+    }
     rows.add(row("pass_tracestateKeysSharingPrefixTenantOrHash_kept")
         // "c*" and "ah" have the same String hash; "congo" and "congo@x" differ by tenant.
         .in(with(validW3cAndB3(), "tracestate", "c*=1,ah=2,congo=3,congo2=4,congo@x=5,x@congo=6"))

@@ -24,9 +24,17 @@ final class WrittenHeaders {
   private static final Pattern B3_ID = Pattern.compile("(?!0{16})[0-9a-f]{16}");
   private static final Pattern REQUEST_ID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
-  private static final Pattern TRACESTATE_MEMBER = Pattern.compile(
-      "([a-z][a-z0-9_\\-*/]{0,255}|[a-z0-9][a-z0-9_\\-*/]{0,240}@[a-z][a-z0-9_\\-*/]{0,13})"
-          + "=[\\x20-\\x2b\\x2d-\\x3c\\x3e-\\x7e]{0,255}[\\x21-\\x2b\\x2d-\\x3c\\x3e-\\x7e]");
+  private static final Pattern TRACESTATE_MEMBER = ExpectedTracestate.MEMBER;
+  /**
+   * The older key rules OpenTelemetry Java 1.63 still applies: a simple key starts with a
+   * letter; a multi-tenant key has one {@code @}, a tenant of at most 240 chars and a vendor of
+   * 1 to 13. A {@code tracestate} with any other key is dropped whole by OTel's W3C propagator.
+   */
+  private static final Pattern OTEL_1_63_KEY = Pattern.compile(
+      "[a-z][a-z0-9_\\-*/]{0,255}|[a-z0-9][a-z0-9_\\-*/]{0,239}@[a-z0-9_\\-*/]{1,13}");
+  /** Members joined by {@code ,} without whitespace or empty members, as the engine writes them. */
+  private static final Pattern TRACESTATE_NORMALIZED =
+      Pattern.compile("([^, \\t]([^,]*[^, \\t])?)(,[^, \\t]([^,]*[^, \\t])?)*");
 
   private WrittenHeaders() {}
 
@@ -160,6 +168,8 @@ final class WrittenHeaders {
     }
     String disagreement = decisionDisagreement(out, policy);
     assertThat(disagreement).as("sampling decisions carried on agree: %s", out).isNull();
+    assertThat(ExpectedTracestate.disagreement(input, output, policy))
+        .as("tracestate of %s -> %s", input, out).isNull();
     if (result.samplingDecided()) {
       assertThat(policy.outputFormats()).contains(PropagationFormat.W3C);
       assertThat(out).containsKey("traceparent");
@@ -185,11 +195,35 @@ final class WrittenHeaders {
         assertThat(otelIds).as("OTel read-back").allMatch(id -> id.startsWith(
             result.traceId() + "/" + result.spanId() + "/"));
       }
+      if (out.containsKey("traceparent") && out.containsKey("tracestate")) {
+        checkOtelTracestate(out);
+      }
     }
     RepairResult again = engine.repair(output.view());
     assertThat(again.verdict()).as("repairing the output of %s -> %s passes: %s", input, out, again)
         .isEqualTo(Verdict.PASS);
     return output;
+  }
+
+  /**
+   * OpenTelemetry reads a {@code tracestate} in the form the engine writes back member for
+   * member, in order, when every key fits OTel 1.63's older key rules; with a key only the
+   * current grammar allows ({@code foo@}, {@code foo@@bar}, a tenant over 240 chars) it drops
+   * the whole value and keeps the span context. A value passed on as it arrived (with spaces
+   * or empty members, which OTel's splitter does not accept) is not compared.
+   */
+  private static void checkOtelTracestate(Map<String, String> out) {
+    String tracestate = out.get("tracestate");
+    if (!TRACESTATE_NORMALIZED.matcher(tracestate).matches()) {
+      return;
+    }
+    List<String> ours = List.of(tracestate.split(",", -1));
+    boolean otelKeys = ours.stream()
+        .allMatch(member -> OTEL_1_63_KEY.matcher(member.substring(0, member.indexOf('='))).matches());
+    List<String> otel = new ArrayList<>();
+    OtelReadBack.w3c(out).getTraceState().forEach((key, value) -> otel.add(key + "=" + value));
+    assertThat(otel).as("OTel's reading of tracestate %s", tracestate)
+        .isEqualTo(otelKeys ? ours : List.of());
   }
 
   /**

@@ -5,10 +5,11 @@ import java.util.List;
 
 /**
  * What an Envoy tracer would make of the headers as they arrived, without the gateway's
- * repair (shared/DESIGN.md, fact 2): the Zipkin tracer reads B3 and treats
+ * repair (docs/envoy-facts.md, fact 2): the Zipkin tracer reads B3 and treats
  * {@code x-b3-traceid} without {@code x-b3-spanid} as no context; the OpenTelemetry tracer
  * wants a 55-char {@code traceparent} (it accepts upper-case hex and version {@code ff} and
- * rejects all-zero ids). Either starts a new trace when it finds no context it can use.
+ * rejects all-zero ids). Either starts a new trace when it finds no context it can use. Values
+ * quoted in the sentences are escaped ({@link Printable}).
  */
 final class EnvoyView {
   private EnvoyView() {}
@@ -24,23 +25,23 @@ final class EnvoyView {
     boolean b3SingleUsable = b3 != null && b3SingleHasIds(b3);
     if (traceId != null && !b3SingleUsable) {
       if (!isHex(traceId, 16) && !isHex(traceId, 32)) {
-        warnings.add("Envoy's Zipkin tracer would start a new trace here: x-b3-traceid '"
-            + traceId + "' is not 16 or 32 hex digits.");
+        warnings.add("Envoy's Zipkin tracer would start a new trace here: x-b3-traceid "
+            + Printable.quote(traceId) + " is not 16 or 32 hex digits.");
       } else if (spanId == null) {
         warnings.add("Envoy's Zipkin tracer would start a new trace here: x-b3-traceid arrives "
             + "without x-b3-spanid, which it treats as no trace context.");
       } else if (!isHex(spanId, 16)) {
-        warnings.add("Envoy's Zipkin tracer would start a new trace here: x-b3-spanid '" + spanId
-            + "' is not 16 hex digits.");
+        warnings.add("Envoy's Zipkin tracer would start a new trace here: x-b3-spanid "
+            + Printable.quote(spanId) + " is not 16 hex digits.");
       }
     } else if (b3 != null && !b3SingleUsable && b3.length() != 1) {
-      warnings.add("Envoy's Zipkin tracer would start a new trace here: b3 '" + b3
-          + "' is not {traceid}-{spanid}[-{sampling}[-{parentspanid}]].");
+      warnings.add("Envoy's Zipkin tracer would start a new trace here: b3 " + Printable.quote(b3)
+          + " is not {traceid}-{spanid}[-{sampling}[-{parentspanid}]].");
     }
     if (traceparent != null && !otelAccepts(traceparent)) {
-      warnings.add("Envoy's OpenTelemetry tracer would start a new trace here: traceparent '"
-          + traceparent + "' is not a 55-char version-traceid-parentid-flags value with "
-          + "non-zero ids.");
+      warnings.add("Envoy's OpenTelemetry tracer would start a new trace here: traceparent "
+          + Printable.quote(traceparent) + " is not a 55-char version-traceid-parentid-flags value "
+          + "with non-zero ids.");
     }
     String w3cTrace = traceparent != null && otelAccepts(traceparent)
         ? traceparent.substring(3, 35).toLowerCase(java.util.Locale.ROOT) : null;
@@ -50,8 +51,8 @@ final class EnvoyView {
     if (w3cTrace != null && b3Trace != null) {
       String padded = b3Trace.length() == 16 ? "0000000000000000" + b3Trace : b3Trace;
       if (!padded.equalsIgnoreCase(w3cTrace)) {
-        warnings.add("Envoy's Zipkin tracer (B3) would continue trace " + padded
-            + " and its OpenTelemetry tracer (W3C) trace " + w3cTrace
+        warnings.add("Envoy's Zipkin tracer (B3) would continue trace " + Printable.escape(padded)
+            + " and its OpenTelemetry tracer (W3C) trace " + Printable.escape(w3cTrace)
             + ": which one you see depends on the tracer.");
       }
     }

@@ -21,7 +21,9 @@ import java.util.StringJoiner;
  * {@code explain}: answers "why does my trace id change at the gateway?". Reads request
  * headers as {@code Name: value} lines on standard input ({@code curl -v} output works) and
  * prints the verdict, the reason, what an Envoy tracer would do with the headers as they are,
- * the changes, and the trace headers the gateway would send on.
+ * the changes, and the trace headers the gateway would send on. Everything printed that came
+ * from the input is escaped ({@link Printable}): a hostile header cannot inject terminal
+ * escapes or lines of its own.
  *
  * <pre>{@code
  * curl -sv -o /dev/null -H 'x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7' http://localhost/ 2>&1 \
@@ -53,7 +55,7 @@ public final class ExplainCommand {
       return 0;
     }
     if (flags.error != null) {
-      err.println("explain: " + flags.error);
+      err.println("explain: " + Printable.escape(flags.error));
       err.println("run 'explain --help' for the flags");
       return 2;
     }
@@ -61,11 +63,11 @@ public final class ExplainCommand {
     try {
       transcript = HeaderTranscript.read(in);
     } catch (IOException e) {
-      err.println("explain: cannot read standard input: " + e.getMessage());
+      err.println("explain: cannot read standard input: " + Printable.escape(e.getMessage()));
       return 1;
     }
     for (String skipped : transcript.skipped) {
-      err.println("explain: skipped " + skipped);
+      err.println("explain: skipped " + Printable.escape(skipped));
     }
     explain(flags.policy, transcript, out);
     return 0;
@@ -105,7 +107,7 @@ public final class ExplainCommand {
     for (HeaderMutation mutation : result.mutations()) {
       out.println(mutation.isRemove()
           ? "  remove " + mutation.name()
-          : "  set    " + mutation.name() + ": " + mutation.value());
+          : "  set    " + mutation.name() + ": " + Printable.escape(mutation.value()));
     }
 
     out.println();
@@ -113,7 +115,7 @@ public final class ExplainCommand {
     boolean any = false;
     for (int i = 0; i < names.size(); i++) {
       if (TRACE_HEADERS.contains(names.get(i))) {
-        out.println("  " + names.get(i) + ": " + printable(values.get(i)));
+        out.println("  " + names.get(i) + ": " + Printable.escape(values.get(i)));
         any = true;
       }
     }
@@ -123,7 +125,7 @@ public final class ExplainCommand {
     String[] ids = carriedIds(names, values);
     out.println();
     if (ids != null) {
-      out.println("trace id " + ids[0] + ", span id " + ids[1]
+      out.println("trace id " + Printable.escape(ids[0]) + ", span id " + Printable.escape(ids[1])
           + ": Envoy continues this trace after the gateway.");
     } else {
       out.println("no trace id is sent on: Envoy will start the trace.");
@@ -248,23 +250,5 @@ public final class ExplainCommand {
 
   private static String pad(String traceId) {
     return traceId.length() == 16 ? "0000000000000000" + traceId : traceId;
-  }
-
-  /** Control and non-ASCII chars as escapes, so the terminal shows what arrived. */
-  private static String printable(String value) {
-    StringBuilder out = new StringBuilder(value.length());
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '\t') {
-        out.append("\\t");
-      } else if (c < 0x20 || c == 0x7f) {
-        out.append(String.format("\\x%02x", (int) c));
-      } else if (c > 0x7e) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.toString();
   }
 }

@@ -10,9 +10,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ExplainCommandTest {
 
@@ -130,6 +133,86 @@ class ExplainCommandTest {
   void explain_controlCharsInValue_shownEscaped() {
     Run run = run("x-ot-span-context: a\u0001b\u00e9\n", "--no-request-id");
     assertThat(run.out).contains("x-ot-span-context: a\\x01b\\u00e9");
+  }
+
+  @Test
+  void explain_tracestateRepeatedKey_keepsFirstMemberAndSaysWhy() {
+    Run run = run("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\n"
+        + "tracestate: congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,congo=BleGNlZWRzIHRohbCBwbGVhc3VyZS4\n",
+        "--formats", "w3c", "--no-request-id");
+    assertThat(run.out)
+        .contains("verdict:  repair")
+        .contains("reason:   tracestate-duplicate-key - tracestate repeats a key: the first member with"
+            + " that key is kept, later ones dropped.")
+        .contains("  set    tracestate: congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+        .contains("trace id 4bf92f3577b34da6a3ce929d0e0e4736, span id 00f067aa0ba902b7");
+  }
+
+  @Test
+  void explain_tracestateKeysOfTheCurrentGrammar_pass() {
+    Run run = run("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\n"
+        + "tracestate: foo@=1,foo@@bar=2\n", "--formats", "w3c", "--no-request-id");
+    assertThat(run.out).contains("verdict:  pass").contains("  tracestate: foo@=1,foo@@bar=2");
+  }
+
+  @Test
+  void explain_traceparentAllZeroParentId_regeneratesAndSaysWhy() {
+    Run run = run("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01\n"
+        + "tracestate: congo=t61rcWkgMzE\n");
+    assertThat(run.out)
+        .contains("verdict:  regenerate")
+        .contains("reason:   traceparent-zero-parent-id - traceparent parent id is all zeros: invalid,")
+        .contains("Envoy's OpenTelemetry tracer would start a new trace here")
+        .contains("  remove tracestate")
+        .doesNotContain("trace id 4bf92f3577b34da6a3ce929d0e0e4736");
+  }
+
+  static Stream<Arguments> hostileInputs() {
+    String esc = "\u001b";
+    String tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    return Stream.of(
+        Arguments.of("clear screen and window title in x-b3-traceid",
+            "x-b3-traceid: " + esc + "[2J" + esc + "]0;owned\u0007\n", new String[0],
+            "x-b3-traceid '\\x1b[2J\\x1b]0;owned\\x07' is not 16 or 32 hex digits"),
+        Arguments.of("cursor up in x-b3-spanid",
+            "x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7\nx-b3-spanid: " + esc + "[1A" + esc + "[2K\n",
+            new String[0], "x-b3-spanid '\\x1b[1A\\x1b[2K' is not 16 hex digits"),
+        Arguments.of("bidi override in b3",
+            "b3: 80f198ee56343ba8-\u202e1dbf6d4e2a5b754e\n", new String[0],
+            "b3 '80f198ee56343ba8-\\u202e1dbf6d4e2a5b754e' is not"),
+        Arguments.of("colour in traceparent",
+            "traceparent: " + esc + "[31m" + tp + "\n", new String[0],
+            "traceparent '\\x1b[31m" + tp + "' is not a 55-char"),
+        Arguments.of("x-request-id is never changed, and printed escaped",
+            "traceparent: " + tp + "\nx-request-id: f81d" + esc + "[1Averdict:  pass\n", new String[0],
+            "  x-request-id: f81d\\x1b[1Averdict:  pass"),
+        Arguments.of("NEL, line separator and a backslash in x-ot-span-context",
+            "x-ot-span-context: a\u0085b\u2028c\\x0a\u00e9\n", new String[0],
+            "  x-ot-span-context: a\\u0085b\\u2028c\\\\x0a\\u00e9"),
+        Arguments.of("escape in a line that is not a header",
+            "not a header " + esc + "[31mred\n", new String[0],
+            "explain: skipped line 1: no 'Name: value': not a header \\x1b[31mred"),
+        Arguments.of("newline and escape in a flag value",
+            "", new String[] {"--sampling", "trust\nverdict:  pass" + esc + "[0m"},
+            "explain: --sampling=trust\\x0averdict:  pass\\x1b[0m: must be one of"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("hostileInputs")
+  void explain_controlAndNonAsciiCharsFromInput_printedEscapedOnEveryPath(
+      String name, String input, String[] args, String expected) {
+    Run run = run(input, args);
+    assertThat(run.out + run.err).contains(expected);
+    for (String printed : new String[] {run.out, run.err}) {
+      for (int i = 0; i < printed.length(); i++) {
+        char c = printed.charAt(i);
+        assertThat(c == '\n' || (c >= 0x20 && c <= 0x7e))
+            .as("char %d (0x%x) printed in %s", i, (int) c, printed).isTrue();
+      }
+    }
+    // Nothing from the input starts a line of its own: one verdict line at most, the command's.
+    assertThat((run.out + run.err).lines().filter(line -> line.startsWith("verdict:")).count())
+        .isLessThanOrEqualTo(1);
   }
 
   @Test

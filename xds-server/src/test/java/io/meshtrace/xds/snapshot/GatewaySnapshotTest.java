@@ -81,7 +81,7 @@ class GatewaySnapshotTest {
     assertThat(edge.getAddress().getSocketAddress().getPortValue()).isEqualTo(8080);
     assertThat(edge.hasInternalListener()).isFalse();
     HttpConnectionManager h = hcm(edge);
-    assertThat(h.hasTracing()).as("the edge must not trace (DESIGN.md fact 1)").isFalse();
+    assertThat(h.hasTracing()).as("the edge must not trace (docs/envoy-facts.md fact 1)").isFalse();
     assertThat(h.getGenerateRequestId().getValue()).isFalse();
     assertThat(h.getPreserveExternalRequestId()).isTrue();
     assertThat(h.getUseRemoteAddress().getValue()).isTrue();
