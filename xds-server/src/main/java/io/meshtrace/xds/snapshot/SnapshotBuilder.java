@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.EnvoyInternalAddress;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
@@ -92,6 +93,12 @@ final class SnapshotBuilder {
       com.google.protobuf.Duration.newBuilder().setSeconds(1).build();
   private static final String HTTP_PROTOCOL_OPTIONS =
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+  /**
+   * The locality of endpoints whose config names none: every field empty, which Envoy, grpc-java
+   * and grpc-js all read as "no particular locality" (grpc-js gives its own DNS results this
+   * one). The message is always set: grpc-js-xds rejects a {@code LocalityLbEndpoints} without.
+   */
+  static final Locality DEFAULT_LOCALITY = Locality.getDefaultInstance();
 
   private final MeshConfig config;
   private final String group;
@@ -207,6 +214,22 @@ final class SnapshotBuilder {
     if (!rdsRefs.equals(routes.keySet())) {
       errors.add("snapshot " + group + ": RDS references " + rdsRefs
           + " do not match route configurations " + routes.keySet());
+    }
+    for (ClusterLoadAssignment cla : endpoints.values()) {
+      localitiesSet("endpoints " + cla.getClusterName(), cla);
+    }
+    for (Cluster c : clusters.values()) {
+      localitiesSet("cluster " + c.getName() + " load_assignment", c.getLoadAssignment());
+    }
+  }
+
+  /** grpc-js-xds rejects a whole assignment when one of its localities has no locality. */
+  private void localitiesSet(String label, ClusterLoadAssignment cla) {
+    for (int i = 0; i < cla.getEndpointsCount(); i++) {
+      if (!cla.getEndpoints(i).hasLocality()) {
+        errors.add("snapshot " + group + ": " + label + ": endpoints[" + i
+            + "] has no locality");
+      }
     }
   }
 
@@ -439,6 +462,7 @@ final class SnapshotBuilder {
         .setLoadAssignment(ClusterLoadAssignment.newBuilder()
             .setClusterName(INTERNAL_CLUSTER)
             .addEndpoints(LocalityLbEndpoints.newBuilder()
+                .setLocality(DEFAULT_LOCALITY)
                 .addLbEndpoints(LbEndpoint.newBuilder()
                     .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
                         .setEnvoyInternalAddress(EnvoyInternalAddress.newBuilder()
@@ -584,10 +608,20 @@ final class SnapshotBuilder {
       http2(c);
     }
     LocalityLbEndpoints.Builder locality = LocalityLbEndpoints.newBuilder()
+        .setLocality(locality(s))
         // grpc-xds drops localities without a weight.
         .setLoadBalancingWeight(UInt32Value.of(1));
+    Map<String, String> seen = new HashMap<>();
     for (MeshConfig.Endpoint e : s.endpoints()) {
       int p = e.ports().getOrDefault(port.name(), port.targetPort());
+      String other = seen.putIfAbsent(TracingProtos.hostPort(e.address(), p), e.path());
+      if (other != null) {
+        // grpc-js rejects an assignment that lists one address twice.
+        errors.add(e.path() + ".address=" + e.address() + ": port " + port.name() + " reaches "
+            + TracingProtos.hostPort(e.address(), p) + " as " + other + " does; list an address"
+            + " once and give it a weight instead");
+        continue;
+      }
       locality.addLbEndpoints(LbEndpoint.newBuilder()
           .setEndpoint(Endpoint.newBuilder().setAddress(address(e.address(), p)))
           .setLoadBalancingWeight(UInt32Value.of(e.weight())));
@@ -693,10 +727,19 @@ final class SnapshotBuilder {
             .build()));
   }
 
+  /**
+   * The locality of a service's endpoints. Today every service has {@link #DEFAULT_LOCALITY};
+   * once the config carries a locality per service, its region, zone and sub-zone go here.
+   */
+  static Locality locality(Service s) {
+    return DEFAULT_LOCALITY;
+  }
+
   private static ClusterLoadAssignment loadAssignment(String cluster, String host, int port) {
     return ClusterLoadAssignment.newBuilder()
         .setClusterName(cluster)
         .addEndpoints(LocalityLbEndpoints.newBuilder()
+            .setLocality(DEFAULT_LOCALITY)
             .addLbEndpoints(LbEndpoint.newBuilder()
                 .setEndpoint(Endpoint.newBuilder().setAddress(address(host, port)))))
         .build();
