@@ -52,7 +52,7 @@ class ProxylessGrpcSnapshotTest {
       for (ClusterLoadAssignment cla : assignments(r)) {
         for (LocalityLbEndpoints l : cla.getEndpointsList()) {
           assertThat(l.hasLocality()).as("%s %s", r.group(), cla.getClusterName()).isTrue();
-          assertThat(l.getLocality()).isEqualTo(SnapshotBuilder.DEFAULT_LOCALITY);
+          assertThat(l.getLocality()).isEqualTo(EnvoyProtos.DEFAULT_LOCALITY);
           seen++;
         }
       }
@@ -74,9 +74,9 @@ class ProxylessGrpcSnapshotTest {
           HttpConnectionManager.class);
       // Unique filter names, the router last and only last, unknown filters optional.
       int n = h.getHttpFiltersCount();
-      assertThat(h.getHttpFilters(n - 1).getName()).isEqualTo(SnapshotBuilder.ROUTER_FILTER);
+      assertThat(h.getHttpFilters(n - 1).getName()).isEqualTo(EnvoyProtos.ROUTER_FILTER);
       for (int i = 0; i < n - 1; i++) {
-        assertThat(h.getHttpFilters(i).getName()).isNotEqualTo(SnapshotBuilder.ROUTER_FILTER);
+        assertThat(h.getHttpFilters(i).getName()).isNotEqualTo(EnvoyProtos.ROUTER_FILTER);
         assertThat(h.getHttpFilters(i).getIsOptional()).isTrue();
       }
       assertThat(h.hasRouteConfig()).isTrue();
