@@ -2,7 +2,6 @@ package io.meshtrace.xds.snapshot;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
-import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -49,7 +48,7 @@ final class TracingProtos {
       GrpcService.Builder svc = GrpcService.newBuilder().setEnvoyGrpc(
           GrpcService.EnvoyGrpc.newBuilder().setClusterName(cluster).setAuthority(g.host()));
       if (g.timeout() != null) {
-        svc.setTimeout(duration(g.timeout()));
+        svc.setTimeout(EnvoyProtos.duration(g.timeout()));
       }
       for (MeshConfig.Header h : g.initialMetadata()) {
         svc.addInitialMetadata(HeaderValue.newBuilder().setKey(h.name()).setValue(h.value()));
@@ -60,9 +59,9 @@ final class TracingProtos {
     } else if (p instanceof MeshConfig.OpenTelemetryHttp) {
       MeshConfig.OpenTelemetryHttp h = (MeshConfig.OpenTelemetryHttp) p;
       HttpService.Builder svc = HttpService.newBuilder().setHttpUri(HttpUri.newBuilder()
-          .setUri("http://" + hostPort(h.host(), h.port()) + h.httpPath())
+          .setUri("http://" + EnvoyProtos.hostPort(h.host(), h.port()) + h.httpPath())
           .setCluster(cluster)
-          .setTimeout(duration(h.timeout())));
+          .setTimeout(EnvoyProtos.duration(h.timeout())));
       for (MeshConfig.Header x : h.headers()) {
         svc.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
             .setHeader(HeaderValue.newBuilder().setKey(x.name()).setValue(x.value()))
@@ -197,14 +196,6 @@ final class TracingProtos {
             .setDefaultValue(t.defaultValue() == null ? "" : t.defaultValue()));
     }
     return b.build();
-  }
-
-  static Duration duration(java.time.Duration d) {
-    return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
-  }
-
-  static String hostPort(String host, int port) {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   /** The message types this control plane packs into {@code Any} fields. */

@@ -304,7 +304,7 @@ class GatewaySnapshotTest {
     assertThat(ep.getGrpcService().getGoogleGrpc().getTargetUri())
         .isEqualTo("dns:///ext-proc.meshtrace.svc:18080");
     assertThat(ep.getGrpcService().getGoogleGrpc().getUnknownFields()
-        .hasField(SnapshotBuilder.CHANNEL_CREDENTIALS_PLUGIN_FIELD)).isTrue();
+        .hasField(ProxylessGrpcBuilder.CHANNEL_CREDENTIALS_PLUGIN_FIELD)).isTrue();
     assertThat(ep.getProcessingMode().getResponseHeaderMode())
         .isEqualTo(ProcessingMode.HeaderSendMode.SKIP);
   }
