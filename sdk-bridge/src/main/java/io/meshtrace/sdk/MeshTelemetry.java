@@ -10,6 +10,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.util.ArrayList;
@@ -103,6 +104,22 @@ public final class MeshTelemetry {
    */
   public static TextMapPropagator propagator(Set<PropagationFormat> formats) {
     return new MeshPropagator(formats, 100);
+  }
+
+  /**
+   * The propagator for a mesh's {@code meshtrace.propagation} setting ({@code tracecontext},
+   * {@code b3} (single header), {@code b3multi}, a list) or, when that is null, its
+   * {@code meshtrace.mesh.version} ({@code 1.18.0.124} and older: B3 multi; newer: W3C).
+   */
+  public static TextMapPropagator propagator(String propagation, String meshVersion) {
+    Map<String, String> keys = new HashMap<>();
+    if (propagation != null) {
+      keys.put(MeshOptions.PROPAGATION, propagation);
+    }
+    if (meshVersion != null) {
+      keys.put(MeshOptions.MESH_VERSION, meshVersion);
+    }
+    return propagator(MeshOptions.read(DefaultConfigProperties.createFromMap(keys)).propagation());
   }
 
   /** The propagators of {@code settings}, composed in their order. */
