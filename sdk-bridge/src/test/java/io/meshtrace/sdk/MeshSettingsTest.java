@@ -107,6 +107,7 @@ class MeshSettingsTest {
   void fromProperties_badValue_errorNamesKeyValueAndExpectation(String key, String value, String message) {
     Map<String, String> p = new HashMap<>();
     p.put("otel.service.name", "productpage");
+    p.put("otel.traces.sampler", "parentbased_traceidratio");
     p.put(key, value);
     assertThatThrownBy(() -> MeshSettings.fromProperties(p))
         .isInstanceOf(ConfigurationException.class)
