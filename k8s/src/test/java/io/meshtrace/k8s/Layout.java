@@ -15,8 +15,12 @@ final class Layout {
   static final List<String> COMPONENT_CONFIGS = List.of(
       "base/standalone/config/xds.yaml", "base/common/config/ext-proc.yaml", "base/common/config/otel-collector.yaml");
 
-  /** Applied by istioctl, not by kubectl apply -k: schema-checked but in no kustomization. */
-  static final List<String> INSTALL_ONLY = List.of("overlays/istio/install/istio-operator.yaml");
+  /**
+   * Applied by istioctl, or by kubectl apply -f once the OpenTelemetry Operator is installed,
+   * not by kubectl apply -k: schema-checked but in no kustomization.
+   */
+  static final List<String> INSTALL_ONLY =
+      List.of("overlays/istio/install/istio-operator.yaml", "operator/instrumentation.yaml");
 
   private Layout() {}
 

@@ -32,7 +32,8 @@ final class ManifestSchemas {
       Map.entry("networking.istio.io/v1/Gateway", "gateway.json"),
       Map.entry("networking.istio.io/v1/VirtualService", "virtualservice.json"),
       Map.entry("telemetry.istio.io/v1/Telemetry", "telemetry.json"),
-      Map.entry("install.istio.io/v1alpha1/IstioOperator", "istiooperator.json"));
+      Map.entry("install.istio.io/v1alpha1/IstioOperator", "istiooperator.json"),
+      Map.entry("opentelemetry.io/v1alpha1/Instrumentation", "instrumentation.json"));
 
   private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(
       SpecVersion.VersionFlag.V202012,

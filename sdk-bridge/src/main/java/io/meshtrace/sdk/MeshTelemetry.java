@@ -1,20 +1,19 @@
 package io.meshtrace.sdk;
 
-import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,31 +31,29 @@ import java.util.Set;
  * OpenTelemetrySdk sdk = MeshTelemetry.create(settings);
  * }</pre>
  *
- * <p>Or through OpenTelemetry's autoconfigure ({@code otel.*} properties, environment, the
- * Java instrumentation): {@code otel.propagators=meshtrace} selects the mesh propagator and
- * {@code otel.traces.exporter=meshtrace} the exporter described by {@code meshtrace.*}
- * (see {@link MeshSettings}); {@link #autoConfigured(Map)} does that with defaults.
+ * <p>Or from OpenTelemetry's own settings ({@code otel.service.name},
+ * {@code otel.traces.exporter}, {@code otel.exporter.otlp.*}, {@code otel.traces.sampler}, ...,
+ * and the {@code OTEL_*} environment variables) plus the {@code meshtrace.*} keys for what
+ * OpenTelemetry has no name for: {@link #fromProperties}, {@link #fromEnvironment}, or
+ * OpenTelemetry's autoconfigure itself, {@link #autoConfigured}, where the {@code meshtrace}
+ * propagator, resource and Zipkin exporter come in through the SPI.
  */
 public final class MeshTelemetry {
 
-  /** The name under which the propagator and exporter register with autoconfigure. */
-  public static final String SPI_NAME = "meshtrace";
-
-  static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
-  static final AttributeKey<String> SERVICE_NAMESPACE = AttributeKey.stringKey("service.namespace");
-  static final AttributeKey<String> K8S_NAMESPACE = AttributeKey.stringKey("k8s.namespace.name");
+  /** The name under which the propagator and the Zipkin exporter register with autoconfigure. */
+  public static final String SPI_NAME = MeshOptions.SPI_NAME;
 
   private MeshTelemetry() {}
 
   /**
-   * An SDK with the mesh's propagators, a batch span processor to the configured exporter, a
-   * parent-based ratio sampler and the mesh resource. The caller owns it: {@code close()} it
-   * on shutdown to flush spans.
+   * An SDK with the configured propagators, a batch span processor to the configured exporter,
+   * the sampler and the mesh resource. The caller owns it: {@code close()} it on shutdown to
+   * flush spans.
    */
   public static OpenTelemetrySdk create(MeshSettings settings) {
     SdkTracerProvider tracerProvider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().merge(resource(settings)))
-        .setSampler(sampler(settings.samplingPercent()))
+        .setResource(settings.resource())
+        .setSampler(settings.sampling().toSampler())
         .addSpanProcessor(BatchSpanProcessor.builder(ExporterFactory.create(settings.exporter()))
             .setScheduleDelay(settings.exporter().batchDelay())
             .setExporterTimeout(settings.exporter().timeout())
@@ -64,25 +61,32 @@ public final class MeshTelemetry {
         .build();
     return OpenTelemetrySdk.builder()
         .setTracerProvider(tracerProvider)
-        .setPropagators(ContextPropagators.create(propagator(settings.propagation())))
+        .setPropagators(ContextPropagators.create(propagators(settings)))
         .build();
   }
 
-  /** {@link #create} from {@code meshtrace.*} properties (see {@link MeshSettings}). */
+  /** {@link #create} from OpenTelemetry's and the {@code meshtrace.*} keys in {@code properties} alone. */
   public static OpenTelemetrySdk fromProperties(Map<String, String> properties) {
-    return create(MeshSettings.fromProperties(properties::get));
+    return create(MeshSettings.fromProperties(properties));
   }
 
   /**
-   * An SDK built by OpenTelemetry's autoconfigure, with these defaults under the given
-   * properties (system properties and {@code OTEL_*} environment variables still win):
-   * {@code otel.propagators=meshtrace}, {@code otel.traces.exporter=meshtrace},
-   * {@code otel.metrics.exporter=none}, {@code otel.logs.exporter=none}. Not set as global.
+   * {@link #create} from system properties, then the environment ({@code OTEL_SERVICE_NAME},
+   * {@code MESHTRACE_MESH_VERSION}, ...), then {@code defaults}: the same precedence as
+   * OpenTelemetry's autoconfigure.
+   */
+  public static OpenTelemetrySdk fromEnvironment(Map<String, String> defaults) {
+    return create(MeshSettings.fromEnvironment(defaults));
+  }
+
+  /**
+   * An SDK built by OpenTelemetry's autoconfigure, every {@code otel.*} setting with its own
+   * meaning, with {@code properties} as defaults under system properties and environment
+   * variables. The SPI makes {@code meshtrace,baggage} the default propagators; metrics and
+   * logs exporters default to {@code none}. Not set as global.
    */
   public static OpenTelemetrySdk autoConfigured(Map<String, String> properties) {
     Map<String, String> defaults = new HashMap<>();
-    defaults.put("otel.propagators", SPI_NAME);
-    defaults.put("otel.traces.exporter", SPI_NAME);
     defaults.put("otel.metrics.exporter", "none");
     defaults.put("otel.logs.exporter", "none");
     defaults.putAll(properties);
@@ -95,24 +99,54 @@ public final class MeshTelemetry {
 
   /**
    * The mesh propagator: injects {@code formats} (and {@code x-request-id} when the context
-   * carries one), extracts W3C, B3 multi and B3 single alike.
+   * carries one), extracts W3C, B3 multi and B3 single alike after trace-context's repair.
+   * A context without a sampling decision is taken as sampled.
    */
   public static TextMapPropagator propagator(Set<PropagationFormat> formats) {
-    return new MeshPropagator(formats);
+    return new MeshPropagator(formats, 100);
   }
 
   /**
-   * The propagator for a mesh's propagation setting ({@code b3}, {@code w3c}, ...) or, when
-   * that is null, its version ({@code 1.18.0.124} and older: B3; newer: W3C).
+   * The propagator for a mesh's {@code meshtrace.propagation} setting ({@code tracecontext},
+   * {@code b3} (single header), {@code b3multi}, a list) or, when that is null, its
+   * {@code meshtrace.mesh.version} ({@code 1.18.0.124} and older: B3 multi; newer: W3C).
    */
   public static TextMapPropagator propagator(String propagation, String meshVersion) {
-    if (propagation != null && !propagation.isBlank()) {
-      return new MeshPropagator(MeshSettingsParser.propagation(MeshSettings.PROPAGATION, propagation));
+    Map<String, String> keys = new HashMap<>();
+    if (propagation != null) {
+      keys.put(MeshOptions.PROPAGATION, propagation);
     }
-    if (meshVersion != null && !meshVersion.isBlank()) {
-      return new MeshPropagator(MeshPropagation.formatsFor(MeshSettings.MESH_VERSION, meshVersion));
+    if (meshVersion != null) {
+      keys.put(MeshOptions.MESH_VERSION, meshVersion);
     }
-    return new MeshPropagator(MeshSettings.DEFAULT_PROPAGATION);
+    return propagator(MeshOptions.read(DefaultConfigProperties.createFromMap(keys)).propagation());
+  }
+
+  /** The propagators of {@code settings}, composed in their order. */
+  static TextMapPropagator propagators(MeshSettings settings) {
+    List<TextMapPropagator> propagators = new ArrayList<>();
+    for (String name : settings.propagators()) {
+      switch (name) {
+        case MeshOptions.SPI_NAME:
+          propagators.add(new MeshPropagator(settings.propagation(), settings.sampling().ratio() * 100));
+          break;
+        case "tracecontext":
+          propagators.add(W3CTraceContextPropagator.getInstance());
+          break;
+        case "baggage":
+          propagators.add(W3CBaggagePropagator.getInstance());
+          break;
+        case "b3":
+          propagators.add(B3Propagator.injectingSingleHeader());
+          break;
+        case "b3multi":
+          propagators.add(B3Propagator.injectingMultiHeaders());
+          break;
+        default:
+          throw new IllegalArgumentException("unknown propagator " + name);
+      }
+    }
+    return TextMapPropagator.composite(propagators);
   }
 
   /** The {@code x-request-id} the mesh propagator extracted into {@code context}, or null. */
@@ -132,26 +166,6 @@ public final class MeshTelemetry {
           "x-request-id=" + requestId + ": must be 1 to 256 printable ASCII chars without spaces");
     }
     return context.with(MeshPropagator.REQUEST_ID_KEY, requestId);
-  }
-
-  /** Parent-based: a parent's decision wins; new roots are sampled at {@code percent}. */
-  static Sampler sampler(double percent) {
-    return Sampler.parentBased(Sampler.traceIdRatioBased(percent / 100.0));
-  }
-
-  /**
-   * {@code service.name} (qualified as {@code name.namespace} when asked, which is how Istio
-   * sidecars name a workload in Zipkin), {@code service.namespace} and
-   * {@code k8s.namespace.name}.
-   */
-  static Resource resource(MeshSettings settings) {
-    AttributesBuilder attributes = Attributes.builder()
-        .put(SERVICE_NAME, settings.reportedServiceName());
-    if (settings.serviceNamespace() != null) {
-      attributes.put(SERVICE_NAMESPACE, settings.serviceNamespace());
-      attributes.put(K8S_NAMESPACE, settings.serviceNamespace());
-    }
-    return Resource.create(attributes.build());
   }
 
   /**

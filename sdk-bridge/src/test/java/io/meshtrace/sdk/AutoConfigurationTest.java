@@ -27,14 +27,15 @@ class AutoConfigurationTest {
   }
 
   @Test
-  void autoConfigured_meshtraceProperties_propagatorExporterAndResourceFromThem() throws Exception {
+  void autoConfigured_otelAndMeshtraceKeys_propagatorExporterAndResourceFromThem() throws Exception {
     try (CapturingHttpServer receiver = new CapturingHttpServer(202)) {
       Map<String, String> properties = new LinkedHashMap<>();
-      properties.put("meshtrace.service.name", "ratings");
+      properties.put("otel.service.name", "ratings");
       properties.put("meshtrace.service.namespace", "bookinfo");
-      properties.put("meshtrace.propagation", "b3single");
-      properties.put("meshtrace.exporter", "zipkin-v1");
-      properties.put("meshtrace.exporter.endpoint", receiver.url("/api/v1/spans"));
+      properties.put("meshtrace.propagation", "b3");
+      properties.put("otel.traces.exporter", "meshtrace");
+      properties.put("meshtrace.exporter.zipkin.encoding", "json-v1");
+      properties.put("otel.exporter.zipkin.endpoint", receiver.url("/api/v1/spans"));
       properties.put("otel.bsp.schedule.delay", "50");
       try (OpenTelemetrySdk sdk = MeshTelemetry.autoConfigured(properties)) {
         Span span = sdk.getTracer("test").spanBuilder("GET /ratings/0").setSpanKind(SpanKind.SERVER).startSpan();

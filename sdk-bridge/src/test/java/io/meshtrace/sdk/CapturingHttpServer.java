@@ -63,6 +63,11 @@ public final class CapturingHttpServer implements AutoCloseable {
     return captured;
   }
 
+  /** Forgets the requests received so far. */
+  public void clear() {
+    requests.clear();
+  }
+
   @Override
   public void close() {
     server.stop(0);

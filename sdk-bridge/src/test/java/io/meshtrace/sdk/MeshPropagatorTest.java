@@ -48,12 +48,13 @@ class MeshPropagatorTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-    "b3|x-b3-traceid,x-b3-spanid,x-b3-sampled",
+    "b3|b3",
     "b3multi|x-b3-traceid,x-b3-spanid,x-b3-sampled",
     "b3single|b3",
+    "tracecontext|traceparent",
     "w3c|traceparent",
-    "w3c,b3|traceparent,x-b3-traceid,x-b3-spanid,x-b3-sampled",
-    "b3single,b3multi,w3c|traceparent,x-b3-traceid,x-b3-spanid,x-b3-sampled,b3",
+    "tracecontext,b3multi|traceparent,x-b3-traceid,x-b3-spanid,x-b3-sampled",
+    "b3,b3multi,tracecontext|traceparent,x-b3-traceid,x-b3-spanid,x-b3-sampled,b3",
   })
   void inject_propagationSetting_writesExactlyThoseHeaders(String setting, String expected) {
     Map<String, String> headers = inject(MeshTelemetry.propagator(setting, null), CONTEXT);

@@ -53,7 +53,7 @@ class MeshSamplerTest {
   }
 
   private static OpenTelemetrySdk sdk(double percent) {
-    return MeshTelemetry.create(MeshSettings.of("s").withSamplingPercent(percent)
+    return MeshTelemetry.create(MeshSettings.of("s").withSamplingRatio(percent / 100)
         .withExporter(MeshSettings.Exporter.defaults(ExportProtocol.NONE)));
   }
 

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.meshtrace.sdk.MeshTelemetry;
 import io.meshtrace.sdk.check.PropagationCheck;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -13,6 +14,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -119,12 +121,14 @@ public final class ExternalProxy implements AutoCloseable {
   }
 
   /**
-   * Starts a proxy from command-line flags over the {@code meshtrace.*} system properties.
+   * Starts a proxy from command-line flags over the system properties and environment
+   * variables ({@code otel.*}, {@code meshtrace.*}, {@code OTEL_*}, {@code MESHTRACE_*}).
    *
    * @throws IllegalArgumentException on bad flags, naming the flag and the value
    */
   public static ExternalProxy start(String... args) throws IOException {
-    return start(ProxyConfig.parse(args, System::getProperty));
+    return start(ProxyConfig.parse(args, DefaultConfigProperties.create(
+        Map.of(), ComponentLoader.forClassLoader(ExternalProxy.class.getClassLoader()))));
   }
 
   static ExternalProxy start(ProxyConfig config) throws IOException {

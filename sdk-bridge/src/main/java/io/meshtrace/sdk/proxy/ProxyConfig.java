@@ -1,19 +1,28 @@
 package io.meshtrace.sdk.proxy;
 
+import io.meshtrace.sdk.ExportProtocol;
+import io.meshtrace.sdk.MeshOptions;
 import io.meshtrace.sdk.MeshSettings;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * ExternalProxy's configuration: where it listens, the gateway it forwards to, and the mesh
  * settings for its spans.
  *
- * <p>Every flag is also read from a system property: {@code --gateway} from
- * {@code meshtrace.proxy.gateway}, {@code --port} from {@code meshtrace.proxy.port}, and the
- * mesh flags from their {@code meshtrace.*} keys (see {@link MeshSettings}). Flags win.
+ * <p>The spans' settings are OpenTelemetry's own ({@code otel.service.name},
+ * {@code otel.traces.exporter}, {@code otel.exporter.*}, {@code otel.traces.sampler}, ...) and
+ * the {@code meshtrace.*} keys, as system properties or {@code OTEL_*} / {@code MESHTRACE_*}
+ * environment variables (see {@link MeshSettings#fromConfig}); the proxy's own are
+ * {@code meshtrace.proxy.gateway}, {@code .port}, {@code .bind}, {@code .upstream-timeout}. Flags
+ * win over both; the mesh flags are translated to the standard keys.
  */
 record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout, MeshSettings mesh) {
 
@@ -26,7 +35,7 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
       "  --upstream-timeout D    per request to the gateway (default 10s)",
       "  --service NAME          service name of the proxy's spans (default external-proxy)",
       "  --namespace NS          service namespace",
-      "  --propagation LIST      b3 | b3multi | b3single | w3c, comma-separated (default b3)",
+      "  --propagation LIST      tracecontext | b3 (single header) | b3multi, comma-separated (default b3multi)",
       "  --mesh-version V        choose propagation by mesh version (B3 up to 1.18.0.124)",
       "  --exporter P            zipkin | zipkin-proto | zipkin-v1 | otlp-grpc | otlp-http | none (default zipkin)",
       "  --endpoint URL          span receiver, e.g. http://127.0.0.1:9411/api/v2/spans",
@@ -34,27 +43,36 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
       "  --exporter-delay D      batch delay before spans are sent (default 1s)",
       "  --sampling PCT          percent of requests traced (default 100)");
 
+  /** Flags as the settings keys they stand for; {@code --exporter}, {@code --endpoint},
+   * {@code --exporter-headers} and {@code --sampling} are translated by {@link #meshKeys}. */
   private static final Map<String, String> FLAG_KEYS = Map.ofEntries(
       Map.entry("--gateway", "meshtrace.proxy.gateway"),
       Map.entry("--port", "meshtrace.proxy.port"),
       Map.entry("--bind", "meshtrace.proxy.bind"),
       Map.entry("--upstream-timeout", "meshtrace.proxy.upstream-timeout"),
-      Map.entry("--service", MeshSettings.SERVICE_NAME),
-      Map.entry("--namespace", MeshSettings.SERVICE_NAMESPACE),
-      Map.entry("--propagation", MeshSettings.PROPAGATION),
-      Map.entry("--mesh-version", MeshSettings.MESH_VERSION),
-      Map.entry("--exporter", MeshSettings.EXPORTER),
-      Map.entry("--endpoint", MeshSettings.EXPORTER_ENDPOINT),
-      Map.entry("--exporter-headers", MeshSettings.EXPORTER_HEADERS),
-      Map.entry("--exporter-delay", MeshSettings.EXPORTER_DELAY),
-      Map.entry("--sampling", MeshSettings.SAMPLING));
+      Map.entry("--service", "otel.service.name"),
+      Map.entry("--namespace", MeshOptions.SERVICE_NAMESPACE),
+      Map.entry("--propagation", MeshOptions.PROPAGATION),
+      Map.entry("--mesh-version", MeshOptions.MESH_VERSION),
+      Map.entry("--exporter", "--exporter"),
+      Map.entry("--endpoint", "--endpoint"),
+      Map.entry("--exporter-headers", "--exporter-headers"),
+      Map.entry("--exporter-delay", "otel.bsp.schedule.delay"),
+      Map.entry("--sampling", "--sampling"));
+
+  /** The proxy's defaults where neither a flag nor the environment says otherwise. */
+  private static final Map<String, String> PROXY_DEFAULTS = Map.of(
+      "otel.service.name", "external-proxy",
+      "otel.traces.exporter", MeshOptions.SPI_NAME,
+      "otel.bsp.schedule.delay", "1s",
+      "otel.propagators", MeshOptions.SPI_NAME);
 
   /**
    * Parses flags ({@code --name value} or {@code --name=value}) over {@code properties}.
    *
    * @throws IllegalArgumentException naming the flag, the value and what was expected
    */
-  static ProxyConfig parse(String[] args, Function<String, String> properties) {
+  static ProxyConfig parse(String[] args, DefaultConfigProperties environment) {
     Map<String, String> values = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -75,9 +93,9 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
       }
       values.put(key, value);
     }
-    Function<String, String> lookup = key -> {
+    java.util.function.Function<String, String> lookup = key -> {
       String v = values.get(key);
-      return v != null ? v : properties.apply(key);
+      return v != null ? v : environment.getString(key);
     };
 
     String gatewayValue = lookup.apply("meshtrace.proxy.gateway");
@@ -119,32 +137,123 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
       throw new IllegalArgumentException("--upstream-timeout=" + timeoutValue + ": must be positive");
     }
 
+    Map<String, String> flagOfKey = new HashMap<>();
+    Map<String, String> overrides = meshKeys(values, environment, flagOfKey);
     MeshSettings mesh;
     try {
-      mesh = MeshSettings.fromProperties(key -> {
-        String v = lookup.apply(key);
-        if (v != null) {
-          return v;
-        }
-        if (MeshSettings.SERVICE_NAME.equals(key)) {
-          return "external-proxy";
-        }
-        if (MeshSettings.PROPAGATION.equals(key) && lookup.apply(MeshSettings.MESH_VERSION) == null) {
-          return "b3";
-        }
-        return null;
-      });
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(flagMessage(e.getMessage()));
+      mesh = MeshSettings.fromConfig(environment.withOverrides(overrides));
+    } catch (ConfigurationException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(flagMessage(e.getMessage(), flagOfKey));
     }
     return new ProxyConfig(bind.trim(), port, gateway, upstreamTimeout, mesh);
   }
 
-  /** Rewrites {@code meshtrace.sampling=140: ...} as {@code --sampling=140: ...}. */
-  private static String flagMessage(String message) {
-    for (Map.Entry<String, String> entry : FLAG_KEYS.entrySet()) {
-      if (message.startsWith(entry.getValue() + "=") || message.startsWith(entry.getValue() + " ")) {
-        return entry.getKey() + message.substring(entry.getValue().length());
+  /**
+   * The settings keys the mesh flags stand for, over the proxy's defaults where the
+   * environment sets nothing; {@code flagOfKey} learns which flag set which key, for errors.
+   */
+  private static Map<String, String> meshKeys(
+      Map<String, String> flags, DefaultConfigProperties environment, Map<String, String> flagOfKey) {
+    Map<String, String> keys = new LinkedHashMap<>();
+    for (Map.Entry<String, String> entry : PROXY_DEFAULTS.entrySet()) {
+      if (environment.getString(entry.getKey()) == null) {
+        keys.put(entry.getKey(), entry.getValue());
+      }
+    }
+    if (flags.get(MeshOptions.PROPAGATION) == null && flags.get(MeshOptions.MESH_VERSION) == null
+        && environment.getString(MeshOptions.PROPAGATION) == null
+        && environment.getString(MeshOptions.MESH_VERSION) == null) {
+      keys.put(MeshOptions.PROPAGATION, "b3multi");
+    }
+    for (Map.Entry<String, String> flag : FLAG_KEYS.entrySet()) {
+      String value = flags.get(flag.getValue());
+      if (value != null && !flag.getValue().startsWith("--")) {
+        keys.put(flag.getValue(), value);
+        flagOfKey.put(flag.getValue(), flag.getKey());
+      }
+    }
+
+    String exporter = flags.get("--exporter");
+    boolean otlp;
+    if (exporter != null) {
+      ExportProtocol protocol = ExportProtocol.fromConfigName(exporter.trim());
+      if (protocol == null) {
+        throw new IllegalArgumentException("--exporter=" + exporter
+            + ": must be one of zipkin, zipkin-proto, zipkin-v1, otlp-grpc, otlp-http, none");
+      }
+      otlp = protocol == ExportProtocol.OTLP_GRPC || protocol == ExportProtocol.OTLP_HTTP;
+      if (otlp) {
+        keys.put("otel.traces.exporter", "otlp");
+        keys.put("otel.exporter.otlp.traces.protocol", protocol == ExportProtocol.OTLP_GRPC ? "grpc" : "http/protobuf");
+      } else if (protocol == ExportProtocol.NONE) {
+        keys.put("otel.traces.exporter", "none");
+      } else {
+        keys.put("otel.traces.exporter", MeshOptions.SPI_NAME);
+        keys.put(MeshOptions.ZIPKIN_ENCODING, protocol.zipkinEncoding().configName());
+      }
+    } else {
+      String configured = environment.getString("otel.traces.exporter");
+      otlp = configured != null && configured.trim().startsWith("otlp");
+    }
+    String endpoint = flags.get("--endpoint");
+    if (endpoint != null) {
+      String key = otlp ? "otel.exporter.otlp.traces.endpoint" : "otel.exporter.zipkin.endpoint";
+      keys.put(key, endpoint);
+      flagOfKey.put(key, "--endpoint");
+    }
+    String headers = flags.get("--exporter-headers");
+    if (headers != null) {
+      String key = otlp ? "otel.exporter.otlp.traces.headers" : MeshOptions.ZIPKIN_HEADERS;
+      keys.put(key, percentEncodedValues(headers));
+      flagOfKey.put(key, "--exporter-headers");
+    }
+    String sampling = flags.get("--sampling");
+    if (sampling != null) {
+      double percent;
+      try {
+        percent = Double.parseDouble(sampling.trim());
+      } catch (NumberFormatException e) {
+        percent = Double.NaN;
+      }
+      if (!(percent >= 0 && percent <= 100)) {
+        throw new IllegalArgumentException("--sampling=" + sampling + ": must be between 0 and 100");
+      }
+      keys.put("otel.traces.sampler", "parentbased_traceidratio");
+      keys.put("otel.traces.sampler.arg", Double.toString(percent / 100));
+    }
+    return keys;
+  }
+
+  /**
+   * {@code name=value,...} as typed on the command line, with each value percent-encoded the
+   * way OpenTelemetry's header settings expect, so a token's {@code +} or {@code %} arrives as typed.
+   */
+  private static String percentEncodedValues(String headers) {
+    StringBuilder out = new StringBuilder();
+    for (String pair : headers.split(",", -1)) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--exporter-headers=" + pair.trim()
+            + ": must be a comma-separated list of name=value");
+      }
+      if (out.length() > 0) {
+        out.append(',');
+      }
+      out.append(pair, 0, eq).append('=')
+          .append(URLEncoder.encode(pair.substring(eq + 1).trim(), StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    return out.toString();
+  }
+
+  /** Rewrites {@code otel.exporter.zipkin.endpoint=x: ...} as {@code --endpoint=x: ...} when a flag set it. */
+  private static String flagMessage(String message, Map<String, String> flagOfKey) {
+    for (Map.Entry<String, String> entry : flagOfKey.entrySet()) {
+      if (message.startsWith(entry.getKey() + "=") || message.startsWith(entry.getKey() + " ")
+          || message.startsWith(entry.getKey() + ":")) {
+        return entry.getValue() + message.substring(entry.getKey().length());
       }
     }
     return message;

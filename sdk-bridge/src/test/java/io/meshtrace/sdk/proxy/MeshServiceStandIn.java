@@ -80,7 +80,7 @@ final class MeshServiceStandIn implements AutoCloseable {
       throws IOException {
     this.peer = nextService == null ? "upstream" : nextService;
     this.sdk = MeshTelemetry.create(MeshSettings.of(service)
-        .withPropagation(MeshSettings.DEFAULT_PROPAGATION)
+        .withPropagation(io.meshtrace.sdk.MeshOptions.DEFAULT_PROPAGATION)
         .withExporter(MeshSettings.Exporter.of(ExportProtocol.ZIPKIN_JSON, zipkinBaseUrl + "/api/v2/spans")
             .withBatchDelay(Duration.ofMillis(100))));
     this.propagator = sdk.getPropagators().getTextMapPropagator();

@@ -7,6 +7,7 @@ import io.meshtrace.context.PropagationFormat;
 import io.meshtrace.sdk.ExportProtocol;
 import java.net.URI;
 import java.time.Duration;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,9 +15,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ProxyConfigTest {
 
+  private static final DefaultConfigProperties NO_ENVIRONMENT = DefaultConfigProperties.createFromMap(Map.of());
+
   @Test
   void parse_onlyGateway_defaults() {
-    ProxyConfig config = ProxyConfig.parse(new String[] {"--gateway", "http://ingress:80"}, key -> null);
+    ProxyConfig config = ProxyConfig.parse(new String[] {"--gateway", "http://ingress:80"}, NO_ENVIRONMENT);
     assertThat(config.port()).isEqualTo(8080);
     assertThat(config.bind()).isEqualTo("0.0.0.0");
     assertThat(config.gateway()).isEqualTo(URI.create("http://ingress:80"));
@@ -24,21 +27,25 @@ class ProxyConfigTest {
     assertThat(config.mesh().serviceName()).isEqualTo("external-proxy");
     assertThat(config.mesh().propagation()).containsExactly(PropagationFormat.B3_MULTI);
     assertThat(config.mesh().exporter().protocol()).isEqualTo(ExportProtocol.ZIPKIN_JSON);
+    assertThat(config.mesh().exporter().batchDelay()).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
   void parse_flagsWinOverSystemProperties_meshVersionPicksPropagation() {
-    Map<String, String> properties = Map.of(
+    DefaultConfigProperties properties = DefaultConfigProperties.createFromMap(Map.of(
         "meshtrace.proxy.gateway", "http://from-property:80",
         "meshtrace.proxy.port", "9000",
-        "meshtrace.exporter", "otlp-grpc");
+        "otel.service.name", "edge",
+        "otel.traces.exporter", "otlp"));
     ProxyConfig config = ProxyConfig.parse(new String[] {"--port=0", "--mesh-version", "1.20.1",
-        "--endpoint", "http://collector:4317", "--exporter-headers", "authorization=Bearer t"}, properties::get);
+        "--endpoint", "http://collector:4317", "--exporter-headers", "authorization=Bearer t+1"}, properties);
     assertThat(config.gateway()).isEqualTo(URI.create("http://from-property:80"));
     assertThat(config.port()).isZero();
     assertThat(config.mesh().propagation()).containsExactly(PropagationFormat.W3C);
     assertThat(config.mesh().exporter().protocol()).isEqualTo(ExportProtocol.OTLP_GRPC);
-    assertThat(config.mesh().exporter().headers()).containsEntry("authorization", "Bearer t");
+    assertThat(config.mesh().exporter().endpoint()).isEqualTo(URI.create("http://collector:4317"));
+    assertThat(config.mesh().exporter().headers()).containsEntry("authorization", "Bearer t+1");
+    assertThat(config.mesh().serviceName()).isEqualTo("edge");
   }
 
   @ParameterizedTest
@@ -47,7 +54,8 @@ class ProxyConfigTest {
     "--gateway|ftp://x|--gateway=ftp://x: must be an http or https URL with a host",
     "--sampling|140|--sampling=140: must be between 0 and 100",
     "--exporter|jaeger|--exporter=jaeger: must be one of zipkin, zipkin-proto, zipkin-v1, otlp-grpc, otlp-http, none",
-    "--propagation|zipkin|--propagation=zipkin: must be a comma-separated list of b3, b3multi, b3single, w3c",
+    "--propagation|zipkin|--propagation=zipkin: must be a comma-separated list of tracecontext, b3, b3multi",
+    "--service|pro duct|--service=pro duct: must be printable ASCII without spaces",
     "--endpoint|collector:4317|--endpoint=collector:4317: must be an http or https URL with a host",
     "--upstream-timeout|fast|--upstream-timeout=fast: must be a whole number of milliseconds or a number with unit ms, s, m, h or d (e.g. 15m)",
     "--colour|red|--colour: unknown option",
@@ -56,14 +64,14 @@ class ProxyConfigTest {
     String[] args = flag.equals("--gateway")
         ? new String[] {flag, value}
         : new String[] {"--gateway", "http://ingress:80", flag, value};
-    assertThatThrownBy(() -> ProxyConfig.parse(args, key -> null))
+    assertThatThrownBy(() -> ProxyConfig.parse(args, NO_ENVIRONMENT))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(message);
   }
 
   @Test
   void parse_noGateway_rejected() {
-    assertThatThrownBy(() -> ProxyConfig.parse(new String[0], key -> null))
+    assertThatThrownBy(() -> ProxyConfig.parse(new String[0], NO_ENVIRONMENT))
         .hasMessage("--gateway is required: the URL requests are forwarded to");
   }
 }

@@ -1,10 +1,12 @@
 package io.meshtrace.sdk;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,21 +14,24 @@ import zipkin2.reporter.BytesMessageSender;
 import zipkin2.reporter.Encoding;
 
 /**
- * Posts Zipkin span lists with extra request headers (an API key or bearer token that managed
- * Zipkin-compatible backends ask for), over the JDK's HTTP client. zipkin-reporter's
- * URLConnection sender has no way to add headers; it stays the sender when none are set.
+ * Posts Zipkin span lists over the JDK's HTTP client, with optional extra request headers (an
+ * API key or bearer token that managed Zipkin-compatible backends ask for). zipkin-reporter's
+ * senders cannot add headers, and the Java agent bundles only its OkHttp one; the JDK client
+ * is there in every JVM.
  */
-final class ZipkinHeaderSender extends BytesMessageSender.Base {
+final class JdkZipkinSender extends BytesMessageSender.Base {
 
   /** Zipkin's default collector limit. */
   static final int MESSAGE_MAX_BYTES = 500_000;
+  /** How much of an error response is quoted. */
+  private static final int MAX_QUOTED_BODY = 200;
 
   private final URI endpoint;
   private final Map<String, String> headers;
   private final Duration timeout;
   private final HttpClient client;
 
-  ZipkinHeaderSender(URI endpoint, Encoding encoding, Map<String, String> headers, Duration timeout) {
+  JdkZipkinSender(URI endpoint, Encoding encoding, Map<String, String> headers, Duration timeout) {
     super(encoding);
     this.endpoint = endpoint;
     this.headers = Map.copyOf(headers);
@@ -48,17 +53,22 @@ final class ZipkinHeaderSender extends BytesMessageSender.Base {
     for (Map.Entry<String, String> header : headers.entrySet()) {
       request.setHeader(header.getKey(), header.getValue());
     }
-    HttpResponse<String> response;
+    HttpResponse<InputStream> response;
     try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while sending spans to " + endpoint, e);
     }
-    if (response.statusCode() / 100 != 2) {
-      String body = response.body();
-      throw new IOException("POST " + endpoint + " answered " + response.statusCode() + ": "
-          + (body.length() > 200 ? body.substring(0, 200) + "..." : body));
+    try (InputStream body = response.body()) {
+      if (response.statusCode() / 100 != 2) {
+        byte[] quoted = body.readNBytes(MAX_QUOTED_BODY + 1);
+        String text = new String(quoted, 0, Math.min(quoted.length, MAX_QUOTED_BODY), StandardCharsets.UTF_8);
+        throw new IOException("POST " + endpoint + " answered " + response.statusCode() + ": "
+            + text.replaceAll("[\\p{Cntrl}]", " ") + (quoted.length > MAX_QUOTED_BODY ? "..." : ""));
+      }
+      // Drain so the connection can be reused; a Zipkin answer to a post is empty.
+      body.skip(Long.MAX_VALUE);
     }
   }
 
@@ -69,6 +79,6 @@ final class ZipkinHeaderSender extends BytesMessageSender.Base {
 
   @Override
   public String toString() {
-    return "ZipkinHeaderSender{" + endpoint + "}";
+    return "JdkZipkinSender{" + endpoint + ", " + encoding + "}";
   }
 }

@@ -1,6 +1,11 @@
 package io.meshtrace.sdk;
 
+import io.meshtrace.context.EdgeSampling;
 import io.meshtrace.context.PropagationFormat;
+import io.meshtrace.context.RepairPolicy;
+import io.meshtrace.context.RepairResult;
+import io.meshtrace.context.TraceContextRepair;
+import io.meshtrace.context.Verdict;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -11,6 +16,8 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +26,13 @@ import java.util.Set;
  * The mesh's propagator: injects the configured formats (W3C, B3 multi, B3 single, in that
  * order) plus {@code x-request-id}; extracts from whichever format the caller sent, preferring
  * the configured ones, so a W3C mesh still joins a B3 caller and the reverse.
+ *
+ * <p>Before extraction the incoming context goes through trace-context's repair rules (the
+ * gateway's), so what a sidecar or a client sends incomplete keeps its trace: a B3
+ * {@code x-b3-traceid} without {@code x-b3-spanid} continues that trace id under a new parent
+ * span id instead of starting a new trace; W3C and B3 that disagree are read as one context; a
+ * context without a sampling decision (B3 can defer it) is decided at
+ * {@code deferredSamplingPercent}.
  */
 final class MeshPropagator implements TextMapPropagator {
 
@@ -30,18 +44,20 @@ final class MeshPropagator implements TextMapPropagator {
   private final List<TextMapPropagator> injectors;
   private final List<TextMapPropagator> extractors;
   private final Collection<String> fields;
+  private final TraceContextRepair repair;
 
-  MeshPropagator(Set<PropagationFormat> formats) {
+  MeshPropagator(Set<PropagationFormat> formats, double deferredSamplingPercent) {
     if (formats.isEmpty()) {
       throw new IllegalArgumentException("formats must not be empty");
     }
-    this.formats = Set.copyOf(formats);
-    this.injectors = new ArrayList<>();
+    this.formats = Collections.unmodifiableSet(EnumSet.copyOf(formats));
+    List<TextMapPropagator> inject = new ArrayList<>();
     for (PropagationFormat format : PropagationFormat.values()) {
       if (formats.contains(format)) {
-        injectors.add(propagatorFor(format));
+        inject.add(propagatorFor(format));
       }
     }
+    this.injectors = Collections.unmodifiableList(inject);
     // B3Propagator reads both the single and the multi form, whichever way it injects.
     TextMapPropagator w3c = W3CTraceContextPropagator.getInstance();
     TextMapPropagator b3 = B3Propagator.injectingMultiHeaders();
@@ -53,6 +69,16 @@ final class MeshPropagator implements TextMapPropagator {
     }
     allFields.add(REQUEST_ID);
     this.fields = List.copyOf(allFields);
+    // Repair into both formats, so either extractor finds the repaired context; the preferred
+    // format wins when they disagree. The SDK starts a trace when none is usable, and the
+    // sidecar owns x-request-id: neither is invented here.
+    this.repair = TraceContextRepair.create(RepairPolicy.defaults()
+        .withOutputFormats(EnumSet.of(PropagationFormat.W3C, PropagationFormat.B3_MULTI))
+        .withWinner(preferW3c ? PropagationFormat.W3C : PropagationFormat.B3_MULTI)
+        .withAddRequestId(false)
+        .withEdgeSampling(EdgeSampling.TRUST)
+        .withStartTraceWhenAbsent(false)
+        .withNewTraceSamplingPercent(deferredSamplingPercent));
   }
 
   private static TextMapPropagator propagatorFor(PropagationFormat format) {
@@ -100,11 +126,18 @@ final class MeshPropagator implements TextMapPropagator {
       return context;
     }
     Context result = context;
-    for (TextMapPropagator extractor : extractors) {
-      Context extracted = extractor.extract(context, carrier, getter);
-      if (Span.fromContext(extracted).getSpanContext().isRemote()) {
-        result = extracted;
-        break;
+    TraceHeaderSlots headers = TraceHeaderSlots.read(carrier, getter);
+    if (!headers.isEmpty()) {
+      RepairResult repaired = repair.repair(headers);
+      if (repaired.verdict() != Verdict.PASS) {
+        headers.apply(repaired.mutations());
+      }
+      for (TextMapPropagator extractor : extractors) {
+        Context extracted = extractor.extract(context, headers, TraceHeaderSlots.GETTER);
+        if (Span.fromContext(extracted).getSpanContext().isRemote()) {
+          result = extracted;
+          break;
+        }
       }
     }
     String requestId = getter.get(carrier, REQUEST_ID);
