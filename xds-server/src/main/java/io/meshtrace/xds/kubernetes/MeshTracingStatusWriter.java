@@ -21,8 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -123,11 +123,13 @@ public final class MeshTracingStatusWriter implements AutoCloseable {
     this.ref = Objects.requireNonNull(ref, "ref");
     this.lease = Objects.requireNonNull(lease, "lease");
     this.clock = clock;
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+    ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "meshtrace-status-" + ref.name());
       t.setDaemon(true);
       return t;
     });
+    e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // a retry in 30 s is no reason to wait
+    this.executor = e;
   }
 
   /** {@code $HOSTNAME} (the pod name in Kubernetes) or the host name, plus a random suffix. */
