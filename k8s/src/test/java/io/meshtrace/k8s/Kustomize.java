@@ -15,14 +15,20 @@ import java.util.Set;
 
 /**
  * Renders a kustomization the way {@code kubectl kustomize} does for the features these
- * manifests use (resources, namespace, configMapGenerator, strategic-merge patches), so the
+ * manifests use (resources, components, namespace, configMapGenerator, strategic-merge
+ * patches), so the
  * tests can check the objects an operator really applies. Generated ConfigMaps keep their
  * plain name: kustomize appends a content hash and rewrites every reference to it alike.
  * Any other kustomization field is refused rather than ignored.
  */
 final class Kustomize {
-  private static final Set<String> SUPPORTED =
-      Set.of("apiVersion", "kind", "resources", "namespace", "configMapGenerator", "patches");
+  private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "resources",
+      "components", "namespace", "configMapGenerator", "patches");
+  private static final String KUSTOMIZATION = "kustomize.config.k8s.io/v1beta1/Kustomization";
+  private static final String COMPONENT = "kustomize.config.k8s.io/v1alpha1/Component";
+  /** Kinds without a namespace: kustomize's namespace field leaves them alone. */
+  private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CustomResourceDefinition",
+      "ClusterRole", "ClusterRoleBinding");
 
   /** The rendered objects, and every file that took part (kustomizations, resources, patches). */
   record Build(List<ObjectNode> objects, Set<Path> files) {
@@ -49,6 +55,14 @@ final class Kustomize {
   }
 
   private static List<ObjectNode> build(Path dir, Set<Path> files) {
+    return build(dir, files, KUSTOMIZATION, new ArrayList<>());
+  }
+
+  /**
+   * Renders the kustomization (or component) in {@code dir}. A component adds its objects to
+   * {@code out}, the objects of the kustomization that names it, and patches those as well.
+   */
+  private static List<ObjectNode> build(Path dir, Set<Path> files, String expectedKind, List<ObjectNode> out) {
     Path kfile = dir.resolve("kustomization.yaml");
     if (!Files.isRegularFile(kfile)) {
       throw new IllegalArgumentException(ModuleTree.relative(dir) + ": no kustomization.yaml");
@@ -56,13 +70,17 @@ final class Kustomize {
     files.add(kfile);
     ObjectNode k = ModuleTree.single(kfile);
     String where = ModuleTree.relative(kfile);
+    String kind = k.path("apiVersion").asText() + "/" + k.path("kind").asText();
+    if (!kind.equals(expectedKind)) {
+      throw new IllegalArgumentException(where + ": is a " + kind + ", expected " + expectedKind
+          + (expectedKind.equals(COMPONENT) ? " (components: names components only)" : " (resources: names no components)"));
+    }
     for (Iterator<String> it = k.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!SUPPORTED.contains(f)) {
         throw new IllegalArgumentException(where + ": field '" + f + "' is not rendered by the tests");
       }
     }
-    List<ObjectNode> out = new ArrayList<>();
     for (JsonNode r : k.path("resources")) {
       Path p = dir.resolve(r.asText()).normalize();
       if (Files.isDirectory(p)) {
@@ -79,13 +97,20 @@ final class Kustomize {
         throw new IllegalArgumentException(where + ": resources entry '" + r.asText() + "' does not exist");
       }
     }
+    for (JsonNode c : k.path("components")) {
+      Path p = dir.resolve(c.asText()).normalize();
+      if (!Files.isDirectory(p)) {
+        throw new IllegalArgumentException(where + ": components entry '" + c.asText() + "' is not a folder");
+      }
+      build(p, files, COMPONENT, out);
+    }
     for (JsonNode g : k.path("configMapGenerator")) {
       out.add(configMap(dir, g, files, where));
     }
     String ns = k.path("namespace").asText(null);
     if (ns != null) {
       for (ObjectNode o : out) {
-        if (!o.path("kind").asText().equals("Namespace")) {
+        if (!CLUSTER_SCOPED.contains(o.path("kind").asText())) {
           o.withObjectProperty("metadata").put("namespace", ns);
         }
       }

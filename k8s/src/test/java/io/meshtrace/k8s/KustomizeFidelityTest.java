@@ -20,14 +20,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The tests' renderer ({@link Kustomize}) yields exactly what real kustomize yields.
  * src/test/resources/rendered/NAME.yaml is the output of kustomize v5.5.0 (kubectl v1.32):
  * regenerate it after changing a manifest with
- * {@code kubectl kustomize k8s/overlays/NAME > k8s/src/test/resources/rendered/NAME.yaml}.
+ * {@code kubectl kustomize k8s/overlays/NAME > k8s/src/test/resources/rendered/NAME.yaml}
+ * ({@code k8s/crds} into {@code rendered/crds.yaml}).
  * Kustomize's content-hash suffix of generated ConfigMaps is removed before comparing.
  */
 class KustomizeFidelityTest {
   private static final Pattern HASH = Pattern.compile("-[a-z0-9]{10}$");
 
   static Stream<String> overlays() {
-    return Layout.OVERLAYS.stream().map(o -> o.substring("overlays/".length()));
+    return Layout.entryPoints().stream().map(o -> o.substring(o.lastIndexOf('/') + 1));
   }
 
   @ParameterizedTest
@@ -51,7 +52,8 @@ class KustomizeFidelityTest {
     for (JsonNode o : expected) {
       want.add(unhash(o.deepCopy(), generated));
     }
-    List<JsonNode> got = new ArrayList<>(Kustomize.build(ModuleTree.root().resolve("overlays/" + overlay)).objects());
+    String dir = Layout.entryPoints().stream().filter(o -> o.endsWith("/" + overlay) || o.equals(overlay)).findFirst().orElseThrow();
+    List<JsonNode> got = new ArrayList<>(Kustomize.build(ModuleTree.root().resolve(dir)).objects());
 
     assertThat(got)
         .as("Kustomize renderer vs kubectl kustomize (regenerate rendered/%s.yaml if a manifest changed)", overlay)

@@ -69,4 +69,34 @@ class KustomizeTest {
     assertThat(b.get("ServiceAccount", "n", "s")).isNotNull();
     assertThat(b.get("ConfigMap", "n", "c").path("data").path("key.txt").asText()).isEqualTo("hello\n");
   }
+
+  private static final String COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n";
+
+  @Test
+  void component_addsItsObjectsAndPatchesThoseOfTheKustomizationNamingIt() throws IOException {
+    write("base/sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n  namespace: n\n");
+    write("base/kustomization.yaml", HEAD + "resources:\n- sa.yaml\n");
+    write("c/role.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: n\n");
+    write("c/patch.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: s\n  labels:\n    from: component\n");
+    write("c/kustomization.yaml", COMPONENT + "resources:\n- role.yaml\npatches:\n- path: patch.yaml\n");
+    write("o/kustomization.yaml", HEAD + "resources:\n- ../base\ncomponents:\n- ../c\n");
+
+    Kustomize.Build b = Kustomize.build(dir.resolve("o"));
+
+    assertThat(b.get("ConfigMap", "n", "extra")).isNotNull();
+    assertThat(b.get("ServiceAccount", "n", "s").at("/metadata/labels/from").asText()).isEqualTo("component");
+  }
+
+  @Test
+  void componentNamedAsResource_orKustomizationAsComponent_fails() throws IOException {
+    write("c/kustomization.yaml", COMPONENT + "resources: []\n");
+    write("k/kustomization.yaml", HEAD + "resources:\n- ../c\n");
+    write("b/kustomization.yaml", HEAD + "resources: []\n");
+    write("o/kustomization.yaml", HEAD + "components:\n- ../b\n");
+
+    assertThatThrownBy(() -> Kustomize.build(dir.resolve("k")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("resources: names no components");
+    assertThatThrownBy(() -> Kustomize.build(dir.resolve("o")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("components: names components only");
+  }
 }

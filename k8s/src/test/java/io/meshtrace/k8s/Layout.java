@@ -15,6 +15,22 @@ final class Layout {
   static final List<String> COMPONENT_CONFIGS = List.of(
       "base/standalone/config/xds.yaml", "base/common/config/ext-proc.yaml", "base/common/config/otel-collector.yaml");
 
+  /** Kustomizations applied on their own before the overlays (CRDs: see k8s/README.md). */
+  static final List<String> INSTALL_FIRST = List.of("crds");
+
+  /** The MeshTracing CRD, the output of xds-server's generator. */
+  static final String CRD = "crds/meshtracings.meshtrace.io.yaml";
+
+  /** The Bookinfo mesh as a MeshTracing: the spec of the Kubernetes source. */
+  static final String MESH_TRACING = "components/kubernetes-source/meshtracing.yaml";
+
+  /** Every kustomization an operator applies: the overlays and what goes first. */
+  static List<String> entryPoints() {
+    List<String> all = new java.util.ArrayList<>(INSTALL_FIRST);
+    all.addAll(OVERLAYS);
+    return all;
+  }
+
   /**
    * Applied by istioctl, or by kubectl apply -f once the OpenTelemetry Operator is installed,
    * not by kubectl apply -k: schema-checked but in no kustomization.

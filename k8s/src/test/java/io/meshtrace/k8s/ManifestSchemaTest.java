@@ -23,7 +23,7 @@ class ManifestSchemaTest {
   }
 
   static Stream<String> overlays() {
-    return Layout.OVERLAYS.stream();
+    return Layout.entryPoints().stream();
   }
 
   @ParameterizedTest
@@ -59,7 +59,7 @@ class ManifestSchemaTest {
   @Test
   void everyManifestFile_isPartOfAnOverlayOrInstallOnly() {
     Set<String> used = new TreeSet<>(Layout.INSTALL_ONLY);
-    for (String overlay : Layout.OVERLAYS) {
+    for (String overlay : Layout.entryPoints()) {
       for (Path p : Kustomize.build(ModuleTree.root().resolve(overlay)).files()) {
         used.add(ModuleTree.relative(p));
       }

@@ -33,7 +33,12 @@ final class ManifestSchemas {
       Map.entry("networking.istio.io/v1/VirtualService", "virtualservice.json"),
       Map.entry("telemetry.istio.io/v1/Telemetry", "telemetry.json"),
       Map.entry("install.istio.io/v1alpha1/IstioOperator", "istiooperator.json"),
-      Map.entry("opentelemetry.io/v1alpha1/Instrumentation", "instrumentation.json"));
+      Map.entry("opentelemetry.io/v1alpha1/Instrumentation", "instrumentation.json"),
+      Map.entry("kustomize.config.k8s.io/v1alpha1/Component", "kustomization.json"),
+      Map.entry("apiextensions.k8s.io/v1/CustomResourceDefinition", "customresourcedefinition.json"),
+      Map.entry("rbac.authorization.k8s.io/v1/Role", "role.json"),
+      Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", "rolebinding.json"),
+      Map.entry("meshtrace.io/v1alpha1/MeshTracing", "meshtracing.json"));
 
   private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(
       SpecVersion.VersionFlag.V202012,
@@ -61,8 +66,28 @@ final class ManifestSchemas {
     if (file == null) {
       return List.of("no schema for " + key + " (add one under src/test/resources/schemas/)");
     }
-    return messages(schema(file).validate(doc));
+    List<String> errors = new java.util.ArrayList<>(messages(schema(file).validate(doc)));
+    if (key.equals("meshtrace.io/v1alpha1/MeshTracing")) {
+      // What the API server checks (the shipped CRD's schema), and the stricter mesh schema
+      // that also refuses unknown keys (the API server would prune them).
+      messages(crdSpecSchema().validate(doc.path("spec"))).forEach(m -> errors.add("CRD schema: " + m));
+      messages(MESH.validate(doc.path("spec"))).forEach(m -> errors.add("mesh schema: " + m));
+    }
+    return errors;
   }
+
+  /** The spec schema of the shipped CRD (OpenAPI 3.0: draft-4 JSON Schema plus annotations). */
+  static JsonSchema crdSpecSchema() {
+    return CACHE.computeIfAbsent("crd spec", f -> {
+      JsonNode crd = ModuleTree.single(ModuleTree.file(Layout.CRD));
+      return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(
+          crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec"));
+    });
+  }
+
+  /** The JSON Schema of the mesh document, as xds-server ships it. */
+  static final JsonSchema MESH = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
+      .getSchema(io.meshtrace.xds.kubernetes.MeshTracingCrd.meshSchema());
 
   /** Validation errors of a document against a named schema file. */
   static List<String> validate(JsonNode doc, String file) {
