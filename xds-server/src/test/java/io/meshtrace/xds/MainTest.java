@@ -58,11 +58,11 @@ class MainTest {
   }
 
   @Test
-  void validate_badFile_exit1WithMessagesNamingFields() throws Exception {
+  void validate_badFile_exit3WithMessagesNamingFields() throws Exception {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(f, TestMesh.base().replace("randomSamplingPercentage: 10",
         "randomSamplingPercentage: 140").replace("port: 4317", "port: 0"));
-    assertThat(run("validate", f.toString())).isEqualTo(1);
+    assertThat(run("validate", f.toString())).isEqualTo(3);
     assertThat(err.toString())
         .contains("tracing[0].randomSamplingPercentage=140: must be between 0 and 100")
         .contains("extensionProviders[0].opentelemetry.port=0: must be a port between 1 and"
@@ -76,13 +76,13 @@ class MainTest {
   }
 
   @Test
-  void serve_missingFileOrBadConfig_exit1() throws Exception {
+  void serve_missingFileExit1_badConfigExit3() throws Exception {
     assertThat(run("serve", "--config", dir.resolve("none.yaml").toString())).isEqualTo(1);
     assertThat(err.toString()).contains("cannot start").contains("none.yaml");
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, TestMesh.base().replace("number: 9080", "number: 99999"));
     assertThat(run("serve", "--config", bad.toString(), "--port", "0", "--admin-port", "0"))
-        .isEqualTo(1);
+        .isEqualTo(3);
     assertThat(err.toString()).contains("services[0].ports[0].number=99999");
   }
 
