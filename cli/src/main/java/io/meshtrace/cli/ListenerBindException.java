@@ -1,7 +1,6 @@
 package io.meshtrace.cli;
 
 import java.io.IOException;
-import java.net.BindException;
 
 /**
  * A listener that could not bind its address, naming the service and the listener so that a
@@ -32,21 +31,14 @@ public final class ListenerBindException extends IOException {
   }
 
   /**
-   * {@code e} as a {@code ListenerBindException} when a {@link BindException} is among its
-   * causes (the port is taken, the address is not local, the port needs privileges), otherwise
-   * {@code e} itself.
+   * {@code e}, thrown while binding a listener, as a {@code ListenerBindException} (itself when
+   * it already is one). Binding is the only thing that can fail there, whatever the exception
+   * type: the JDK's {@code BindException}, or Netty's native {@code bind(..) failed}.
    */
-  public static IOException of(String service, String listener, String address, int port,
-      IOException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ListenerBindException) {
-        return e;
-      }
-      if (t instanceof BindException) {
-        return new ListenerBindException(service, listener, address, port, t);
-      }
-    }
-    return e;
+  public static ListenerBindException of(String service, String listener, String address,
+      int port, IOException e) {
+    return e instanceof ListenerBindException b ? b
+        : new ListenerBindException(service, listener, address, port, e);
   }
 
   public String service() {
@@ -65,7 +57,14 @@ public final class ListenerBindException extends IOException {
     return port;
   }
 
+  /** The innermost message: {@code Address already in use}, not the wrappers' text. */
   private static String reason(Throwable cause) {
-    return cause == null || cause.getMessage() == null ? "cannot bind" : cause.getMessage();
+    String reason = "cannot bind";
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        reason = t.getMessage();
+      }
+    }
+    return reason;
   }
 }
