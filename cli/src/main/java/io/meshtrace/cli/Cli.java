@@ -33,8 +33,8 @@ public final class Cli {
    * to the flag (and config key) that chose its port, e.g. {@code --admin-port}.
    */
   public interface ListenerFlags {
-    /** The flag for {@code listener}, or null when the command has none. */
-    String flagFor(String listener);
+    /** The flag for {@code service}'s {@code listener}, or null when the command has none. */
+    String flagFor(String service, String listener);
   }
 
   private Cli() {}
@@ -86,7 +86,7 @@ public final class Cli {
     PrintWriter err = command.getErr();
     if (e instanceof ListenerBindException bind) {
       String flag = command.getCommand() instanceof ListenerFlags flags
-          ? flags.flagFor(bind.listener()) : null;
+          ? flags.flagFor(bind.service(), bind.listener()) : null;
       err.println(bind.getMessage() + (flag == null ? "" : "; choose another port with " + flag));
       return ExitCode.FAILURE;
     }

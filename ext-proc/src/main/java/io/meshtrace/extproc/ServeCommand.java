@@ -94,7 +94,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
   }
 
   @Override
-  public String flagFor(String listener) {
+  public String flagFor(String service, String listener) {
     return switch (listener) {
       case "grpc" -> "--port (server.port)";
       case "admin" -> "--admin-port (admin.port)";

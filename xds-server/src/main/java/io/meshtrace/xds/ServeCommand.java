@@ -67,7 +67,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
   }
 
   @Override
-  public String flagFor(String listener) {
+  public String flagFor(String service, String listener) {
     return switch (listener) {
       case "ads" -> "--port (or server.ads.port in the config)";
       case "admin" -> "--admin-port (or server.admin.port in the config)";

@@ -156,6 +156,16 @@ public final class XdsApplication implements AutoCloseable {
         + adminAddress + ":" + adminPort();
   }
 
+  /** The address ADS listens on. */
+  public String adsAddress() {
+    return adsAddress;
+  }
+
+  /** The address the admin API listens on. */
+  public String adminAddress() {
+    return adminAddress;
+  }
+
   /** The control plane (snapshots, registry). */
   public ControlPlane plane() {
     return plane;
