@@ -4,8 +4,10 @@ import io.meshtrace.sdk.MeshSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import picocli.CommandLine;
 
 /**
  * ExternalProxy's configuration: where it listens, the gateway it forwards to, and the mesh
@@ -17,63 +19,66 @@ import java.util.function.Function;
  */
 record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout, MeshSettings mesh) {
 
-  static final String USAGE = String.join("\n",
-      "usage: java -jar external-proxy.jar --gateway URL [options]",
-      "       java -jar external-proxy.jar check-propagation --zipkin URL [--service NAME] [--lookback 15m]",
-      "  --gateway URL           where requests go, e.g. http://ingress.example:80 (required)",
-      "  --port N                listen port, 0 for any free one (default 8080)",
-      "  --bind ADDRESS          listen address (default 0.0.0.0)",
-      "  --upstream-timeout D    per request to the gateway (default 10s)",
-      "  --service NAME          service name of the proxy's spans (default external-proxy)",
-      "  --namespace NS          service namespace",
-      "  --propagation LIST      b3 | b3multi | b3single | w3c, comma-separated (default b3)",
-      "  --mesh-version V        choose propagation by mesh version (B3 up to 1.18.0.124)",
-      "  --exporter P            zipkin | zipkin-proto | zipkin-v1 | otlp-grpc | otlp-http | none (default zipkin)",
-      "  --endpoint URL          span receiver, e.g. http://127.0.0.1:9411/api/v2/spans",
-      "  --exporter-headers H    name=value,... sent with each export (e.g. an auth token)",
-      "  --exporter-delay D      batch delay before spans are sent (default 1s)",
-      "  --sampling PCT          percent of requests traced (default 100)");
+  /** One command-line flag: its name, the property it overrides, how help shows it. */
+  record Flag(String name, String key, String label, String description) {}
 
-  private static final Map<String, String> FLAG_KEYS = Map.ofEntries(
-      Map.entry("--gateway", "meshtrace.proxy.gateway"),
-      Map.entry("--port", "meshtrace.proxy.port"),
-      Map.entry("--bind", "meshtrace.proxy.bind"),
-      Map.entry("--upstream-timeout", "meshtrace.proxy.upstream-timeout"),
-      Map.entry("--service", MeshSettings.SERVICE_NAME),
-      Map.entry("--namespace", MeshSettings.SERVICE_NAMESPACE),
-      Map.entry("--propagation", MeshSettings.PROPAGATION),
-      Map.entry("--mesh-version", MeshSettings.MESH_VERSION),
-      Map.entry("--exporter", MeshSettings.EXPORTER),
-      Map.entry("--endpoint", MeshSettings.EXPORTER_ENDPOINT),
-      Map.entry("--exporter-headers", MeshSettings.EXPORTER_HEADERS),
-      Map.entry("--exporter-delay", MeshSettings.EXPORTER_DELAY),
-      Map.entry("--sampling", MeshSettings.SAMPLING));
+  /** Every flag, in the order help lists them. */
+  static final List<Flag> FLAGS = List.of(
+      new Flag("--gateway", "meshtrace.proxy.gateway", "URL",
+          "where requests go, e.g. http://ingress.example:80 (required)"),
+      new Flag("--port", "meshtrace.proxy.port", "N",
+          "listen port, 0 for any free one (default 8080)"),
+      new Flag("--bind", "meshtrace.proxy.bind", "ADDR",
+          "listen address (default 127.0.0.1; 0.0.0.0 for every interface)"),
+      new Flag("--upstream-timeout", "meshtrace.proxy.upstream-timeout", "D",
+          "per request to the gateway (default 10s)"),
+      new Flag("--service", MeshSettings.SERVICE_NAME, "NAME",
+          "service name of the proxy's spans (default external-proxy)"),
+      new Flag("--namespace", MeshSettings.SERVICE_NAMESPACE, "NS", "service namespace"),
+      new Flag("--propagation", MeshSettings.PROPAGATION, "LIST",
+          "b3 | b3multi | b3single | w3c, comma-separated (default b3)"),
+      new Flag("--mesh-version", MeshSettings.MESH_VERSION, "V",
+          "choose propagation by mesh version (B3 up to 1.18.0.124)"),
+      new Flag("--exporter", MeshSettings.EXPORTER, "P",
+          "zipkin | zipkin-proto | zipkin-v1 | otlp-grpc | otlp-http | none (default zipkin)"),
+      new Flag("--endpoint", MeshSettings.EXPORTER_ENDPOINT, "URL",
+          "span receiver, e.g. http://127.0.0.1:9411/api/v2/spans"),
+      new Flag("--exporter-headers", MeshSettings.EXPORTER_HEADERS, "H",
+          "name=value,... sent with each export (e.g. an auth token)"),
+      new Flag("--exporter-delay", MeshSettings.EXPORTER_DELAY, "D",
+          "batch delay before spans are sent (default 1s)"),
+      new Flag("--sampling", MeshSettings.SAMPLING, "PCT",
+          "percent of requests traced (default 100)"));
 
   /**
-   * Parses flags ({@code --name value} or {@code --name=value}) over {@code properties}.
+   * Parses flags ({@code --name value} or {@code --name=value}) over {@code properties}, the
+   * way {@code external-proxy.jar} does.
+   *
+   * @throws IllegalArgumentException naming the flag, the value and what was expected (or the
+   *     unknown flag, or the flag without its value)
+   */
+  static ProxyConfig parse(String[] args, Function<String, String> properties) {
+    CommandLine cl = ProxyCommand.commandLine(System.out, System.err);
+    try {
+      cl.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return fromFlags(ProxyCommand.values(cl.getParseResult()), properties);
+  }
+
+  /**
+   * The configuration from flag values by flag name over {@code properties}.
    *
    * @throws IllegalArgumentException naming the flag, the value and what was expected
    */
-  static ProxyConfig parse(String[] args, Function<String, String> properties) {
+  static ProxyConfig fromFlags(Map<String, String> flags, Function<String, String> properties) {
     Map<String, String> values = new HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      String flag = arg;
-      String value;
-      int eq = arg.indexOf('=');
-      if (arg.startsWith("--") && eq > 0) {
-        flag = arg.substring(0, eq);
-        value = arg.substring(eq + 1);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException(arg + ": missing value");
+    for (Flag flag : FLAGS) {
+      String v = flags.get(flag.name());
+      if (v != null) {
+        values.put(flag.key(), v);
       }
-      String key = FLAG_KEYS.get(flag);
-      if (key == null) {
-        throw new IllegalArgumentException(flag + ": unknown option");
-      }
-      values.put(key, value);
     }
     Function<String, String> lookup = key -> {
       String v = values.get(key);
@@ -109,7 +114,7 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
     }
     String bind = lookup.apply("meshtrace.proxy.bind");
     if (bind == null || bind.isBlank()) {
-      bind = "0.0.0.0";
+      bind = "127.0.0.1";
     }
     String timeoutValue = lookup.apply("meshtrace.proxy.upstream-timeout");
     Duration upstreamTimeout = timeoutValue == null
@@ -142,9 +147,9 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
 
   /** Rewrites {@code meshtrace.sampling=140: ...} as {@code --sampling=140: ...}. */
   private static String flagMessage(String message) {
-    for (Map.Entry<String, String> entry : FLAG_KEYS.entrySet()) {
-      if (message.startsWith(entry.getValue() + "=") || message.startsWith(entry.getValue() + " ")) {
-        return entry.getKey() + message.substring(entry.getValue().length());
+    for (Flag flag : FLAGS) {
+      if (message.startsWith(flag.key() + "=") || message.startsWith(flag.key() + " ")) {
+        return flag.name() + message.substring(flag.key().length());
       }
     }
     return message;
