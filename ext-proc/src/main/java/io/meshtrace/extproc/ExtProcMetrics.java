@@ -1,5 +1,6 @@
 package io.meshtrace.extproc;
 
+import io.meshtrace.admin.ServiceMetrics;
 import io.meshtrace.context.Reason;
 import io.meshtrace.context.Verdict;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntSupplier;
 
 /**
- * The service's Prometheus metrics, one registry per server:
+ * The service's Prometheus metrics, one registry per server, with the JVM, process and
+ * {@code meshtrace_build_info} metrics every meshtrace service exports:
  * <pre>
  * meshtrace_extproc_requests_total{verdict="repair",reason="b3-span-id-missing"} 12
  * meshtrace_extproc_messages_total{kind="response_headers"} 3
@@ -33,6 +35,8 @@ import java.util.function.IntSupplier;
  */
 final class ExtProcMetrics {
 
+  /** The service name in logs, metrics ({@code meshtrace_build_info}) and errors. */
+  static final String SERVICE = "ext-proc";
   static final String SKIPPED = "skipped";
   static final String ERROR = "error";
 
@@ -55,6 +59,7 @@ final class ExtProcMetrics {
   private final Histogram latency;
 
   ExtProcMetrics(IntSupplier activeStreams) {
+    ServiceMetrics.register(registry, SERVICE);
     requests = Counter.builder()
         .name("meshtrace_extproc_requests_total")
         .help("Request headers processed, by repair verdict and main reason")
@@ -169,12 +174,13 @@ final class ExtProcMetrics {
     return 0;
   }
 
+  /** The registry the admin server's {@code /metrics} exports (with JVM and build info). */
+  PrometheusRegistry registry() {
+    return registry;
+  }
+
   /** Writes every metric in the Prometheus text format 0.0.4. */
   void writeText(OutputStream out) throws IOException {
     writer.write(out, registry.scrape());
-  }
-
-  String contentType() {
-    return writer.getContentType();
   }
 }

@@ -9,6 +9,7 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.meshtrace.admin.AdminServer;
 import io.meshtrace.context.TraceContextRepair;
 import io.meshtrace.extproc.config.ExtProcConfig;
 import java.io.IOException;
@@ -192,8 +193,11 @@ public final class ExtProcServer {
    * closes it.
    */
   public AdminServer startAdmin(InetSocketAddress address) throws IOException {
-    AdminServer admin = new AdminServer(address, metrics, this::isReady);
-    admin.start();
-    return admin;
+    return startAdmin(AdminServer.builder(ExtProcMetrics.SERVICE).address(address));
+  }
+
+  /** Like {@link #startAdmin(InetSocketAddress)} with more settings (TLS) on {@code admin}. */
+  public AdminServer startAdmin(AdminServer.Builder admin) throws IOException {
+    return admin.registry(metrics.registry()).readiness(this::isReady).start();
   }
 }

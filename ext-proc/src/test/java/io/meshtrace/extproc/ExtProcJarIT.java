@@ -83,7 +83,10 @@ class ExtProcJarIT {
           URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(metrics.body())
-          .contains("meshtrace_extproc_requests_total{reason=\"b3-span-id-missing\",verdict=\"repair\"} 1.0");
+          .contains("meshtrace_extproc_requests_total{reason=\"b3-span-id-missing\",verdict=\"repair\"} 1.0")
+          .contains("jvm_memory_used_bytes{")
+          .contains("process_cpu_seconds_total ")
+          .containsPattern("meshtrace_build_info\\{service=\"ext-proc\",version=\"[^\"]+\"} 1");
 
       process.destroy(); // SIGTERM
       assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
@@ -107,6 +110,23 @@ class ExtProcJarIT {
     assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(output).isZero();
     assertThat(output).contains("reason:   b3-span-id-missing");
+  }
+
+  /** The shaded jar's command line: help and version exit 0, a bad flag exits 2 naming it. */
+  @Test
+  void commandLine_helpVersionAndBadFlag() throws Exception {
+    record Row(List<String> args, int exit, String output) {}
+    for (Row row : List.of(
+        new Row(List.of("--version"), 0, "ext-proc "),
+        new Row(List.of("serve", "--help"), 0, "usage: ext-proc serve"),
+        new Row(List.of("serve", "--no-such-flag=1"), 2, "--no-such-flag"))) {
+      Process process = java(row.args().toArray(new String[0])).redirectErrorStream(true).start();
+      process.getOutputStream().close();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).as(row + ": " + output).isEqualTo(row.exit());
+      assertThat(output).as(row.toString()).contains(row.output());
+    }
   }
 
   @Test

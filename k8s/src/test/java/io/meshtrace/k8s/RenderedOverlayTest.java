@@ -231,7 +231,7 @@ class RenderedOverlayTest {
     JsonNode c = podSpec(d).path("containers").get(0);
     List<String> args = new ArrayList<>();
     c.path("args").forEach(a -> args.add(a.asText()));
-    assertThat(args).containsExactly("serve", "--config", configFile, "--port", String.valueOf(grpcPort), "--admin-port", String.valueOf(adminPort));
+    assertThat(args).as("listens on every interface: other pods and the kubelet reach it").containsExactly("serve", "--bind", "0.0.0.0", "--config", configFile, "--port", String.valueOf(grpcPort), "--admin-port", String.valueOf(adminPort));
     assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(2);
     assertThat(hasContainerPort(podSpec(d), c.path("readinessProbe").path("httpGet").path("port"))).isTrue();
     assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");

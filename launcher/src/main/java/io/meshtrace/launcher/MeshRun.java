@@ -2,7 +2,8 @@ package io.meshtrace.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.meshtrace.extproc.AdminServer;
+import io.meshtrace.admin.AdminServer;
+import io.meshtrace.cli.ListenerBindException;
 import io.meshtrace.extproc.ExtProcServer;
 import io.meshtrace.extproc.config.ExtProcConfig;
 import io.meshtrace.extproc.config.ExtProcConfigParser;
@@ -15,7 +16,6 @@ import io.meshtrace.xds.snapshot.NodeGroups;
 import io.meshtrace.xds.snapshot.NodeRole;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,30 +79,36 @@ final class MeshRun implements AutoCloseable {
 
     ExtProcConfig epc;
     try {
-      epc = ExtProcConfigParser.fromArgs("--address", LOOPBACK, "--admin.address", LOOPBACK,
+      epc = ExtProcConfigParser.fromArgs("--address", o.bind(), "--admin.address", o.bind(),
           "--port", Integer.toString(o.extProcPort()),
           "--admin-port", Integer.toString(o.extProcAdminPort()));
     } catch (io.meshtrace.extproc.config.ConfigException e) {
-      throw new IllegalStateException("ext-proc defaults rejected: " + e.problems(), e);
+      throw new IllegalArgumentException("--bind=" + o.bind() + ": " + e.problems(), e);
     }
-    ExtProcServer extProc = new ExtProcServer(ExtProcServer.nettyBuilder(epc), epc).start();
+    ExtProcServer extProc;
+    try {
+      extProc = new ExtProcServer(ExtProcServer.nettyBuilder(epc), epc).start();
+    } catch (IOException e) {
+      throw ListenerBindException.of("ext-proc", "grpc", epc.grpcAddress(), epc.grpcPort(), e);
+    }
     AdminServer admin = null;
     XdsApplication xds = null;
     try {
-      admin = extProc.startAdmin(new InetSocketAddress(epc.adminAddress(), epc.adminPort()));
+      admin = extProc.startAdmin(AdminServer.builder("ext-proc")
+          .address(epc.adminAddress(), epc.adminPort()).tls(o.adminTls()));
 
       Files.createDirectories(o.dir());
-      pointHeaderRepairAt(tree, LOOPBACK, extProc.port());
+      pointHeaderRepairAt(tree, reachable(o.bind()), extProc.port());
       Path config = o.dir().resolve(CONFIG_FILE);
       Files.writeString(config, "# Served by the meshtrace launcher (copy of "
           + (o.config() == null ? "its bundled config" : o.config().toString())
           + ", header repair pointed at its ext-proc).\n# Edit it: xds-server applies changes"
           + " live.\n" + ConfigParser.writeYaml(tree), StandardCharsets.UTF_8);
-      xds = XdsApplication.start(config, o.adsPort(), o.xdsAdminPort(), Duration.ofSeconds(1));
+      xds = XdsApplication.start(new XdsApplication.Options(config, o.bind(), o.adsPort(),
+          o.xdsAdminPort(), Duration.ofSeconds(1), o.adminTls()));
 
       MeshConfig mesh = xds.plane().config();
-      String adsHost = mesh.server().adsAddress().equals("0.0.0.0") ? LOOPBACK
-          : mesh.server().adsAddress();
+      String adsHost = reachable(xds.adsAddress());
       Path gateway = o.dir().resolve(GATEWAY_BOOTSTRAP).toAbsolutePath();
       Files.writeString(gateway, EnvoyBootstrap.yaml(new EnvoyBootstrap.Options(
           NodeGroups.DEFAULT_GATEWAY_CLUSTER, NodeGroups.DEFAULT_GATEWAY_CLUSTER,
@@ -128,6 +134,12 @@ final class MeshRun implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** Where a local Envoy reaches a listener bound to {@code address}: loopback for wildcards. */
+  static String reachable(String address) {
+    return address.equals("0.0.0.0") || address.equals("::") || address.equals("[::]")
+        ? LOOPBACK : address;
   }
 
   /**
@@ -186,9 +198,8 @@ final class MeshRun implements AutoCloseable {
    * </pre>
    */
   String line() {
-    MeshConfig.Server s = xds.plane().config().server();
-    return "meshtrace running ads=" + s.adsAddress() + ":" + xds.adsPort()
-        + " xds-admin=" + s.adminAddress() + ":" + xds.adminPort()
+    return "meshtrace running ads=" + xds.adsAddress() + ":" + xds.adsPort()
+        + " xds-admin=" + xds.adminAddress() + ":" + xds.adminPort()
         + " ext-proc=" + extProcConfig.grpcAddress() + ":" + extProcPort()
         + " ext-proc-admin=" + extProcConfig.adminAddress() + ":" + extProcAdminPort()
         + " gateway-bootstrap=" + gatewayBootstrap

@@ -45,25 +45,25 @@ class LaunchOptionsTest {
     assertThatThrownBy(() -> LaunchOptions.parse("--ext-proc-port", "x"))
         .hasMessageStartingWith("--ext-proc-port=x:");
     assertThatThrownBy(() -> LaunchOptions.parse("--port", "1"))
-        .hasMessage("--port: unknown option");
+        .hasMessageContaining("Unknown options: '--port'");
     assertThatThrownBy(() -> LaunchOptions.parse("--dir"))
-        .hasMessage("--dir: missing value");
+        .hasMessageContaining("Missing required parameter for option '--dir'");
   }
 
   @Test
-  void run_badFlag_exit2_invalidConfig_exit1NamingTheKey() throws Exception {
+  void run_badFlag_exit2_invalidConfig_exit3NamingTheKey() throws Exception {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
     PrintStream o = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     assertThat(Launcher.run(new String[] {"--nope", "1"}, o, e)).isEqualTo(2);
-    assertThat(err.toString()).contains("--nope: unknown option");
+    assertThat(err.toString()).contains("Unknown options: '--nope'");
 
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, MeshRun.bundled().replace("randomSamplingPercentage: 100",
         "randomSamplingPercentage: 140"));
     assertThat(Launcher.run(new String[] {"--config", bad.toString(), "--dir",
         dir.resolve("run").toString(), "--ads-port", "0", "--xds-admin-port", "0",
-        "--ext-proc-port", "0", "--ext-proc-admin-port", "0"}, o, e)).isEqualTo(1);
+        "--ext-proc-port", "0", "--ext-proc-admin-port", "0"}, o, e)).isEqualTo(3);
     assertThat(err.toString()).contains("invalid mesh config, nothing started")
         .contains("tracing[0].randomSamplingPercentage=140: must be between 0 and 100");
   }

@@ -1,6 +1,10 @@
 package io.meshtrace.xds;
 
-import io.meshtrace.xds.admin.AdminServer;
+import io.meshtrace.admin.AdminServer;
+import io.meshtrace.admin.AdminTls;
+import io.meshtrace.admin.ServiceMetrics;
+import io.meshtrace.cli.ListenerBindException;
+import io.meshtrace.xds.admin.AdminApi;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.live.ConfigFileWatcher;
@@ -48,25 +52,57 @@ public final class XdsApplication implements AutoCloseable {
     this.adminAddress = adminAddress;
   }
 
+  /** The service name in logs, metrics and errors. */
+  public static final String SERVICE = "xds-server";
+
+  /**
+   * What {@link #start(Options)} overrides of the config's {@code server} section.
+   *
+   * @param configFile the mesh config; null serves the bundled one (and nothing is watched)
+   * @param bind listen address of both ADS and admin instead of {@code server.ads.address} and
+   *     {@code server.admin.address}, or null
+   * @param adsPort overrides {@code server.ads.port} when not null
+   * @param adminPort overrides {@code server.admin.port} when not null
+   * @param poll how often the file content is checked
+   * @param adminTls HTTPS for the admin API, or null for plain HTTP
+   */
+  public record Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
+      Duration poll, AdminTls adminTls) {}
+
   /**
    * Loads the config (the bundled one when {@code configFile} is null), then opens the ADS and
    * admin ports.
    *
-   * @param adsPort overrides {@code server.ads.port} when not null
-   * @param adminPort overrides {@code server.admin.port} when not null
-   * @param poll how often the file content is checked
    * @throws ConfigException when the config is invalid (nothing is started)
+   * @throws ListenerBindException when the ADS or admin port cannot be bound
    */
   public static XdsApplication start(Path configFile, Integer adsPort, Integer adminPort,
       Duration poll) throws IOException, ConfigException, GeneralSecurityException {
+    return start(new Options(configFile, null, adsPort, adminPort, poll, null));
+  }
+
+  /** Like {@link #start(Path, Integer, Integer, Duration)}, with every override. */
+  public static XdsApplication start(Options o)
+      throws IOException, ConfigException, GeneralSecurityException {
     Metrics metrics = new Metrics();
+    ServiceMetrics.register(metrics.registry(), SERVICE);
     ProxyRegistry registry = new ProxyRegistry(metrics);
     ControlPlane plane = new ControlPlane(registry, metrics);
+    Path configFile = o.configFile();
     ConfigStore store = configFile == null
         ? ConfigStore.fromText(bundled(), plane, metrics)
         : ConfigStore.open(configFile, plane, metrics);
     MeshConfig.Server settings = plane.config().server();
-    XdsServer ads = XdsServer.start(XdsServer.builder(settings, adsPort), plane);
+    String adsAddress = o.bind() != null ? o.bind() : settings.adsAddress();
+    String adminAddress = o.bind() != null ? o.bind() : settings.adminAddress();
+    int adsPort = o.adsPort() != null ? o.adsPort() : settings.adsPort();
+    int adminPort = o.adminPort() != null ? o.adminPort() : settings.adminPort();
+    XdsServer ads;
+    try {
+      ads = XdsServer.start(XdsServer.builder(settings, adsAddress, adsPort), plane);
+    } catch (IOException e) {
+      throw ListenerBindException.of(SERVICE, "ads", adsAddress, adsPort, e);
+    }
     AdminServer admin = null;
     ConfigFileWatcher watcher = null;
     try {
@@ -74,14 +110,17 @@ public final class XdsApplication implements AutoCloseable {
       if ((token == null || token.isBlank()) && settings.adminTokenFile() != null) {
         token = Files.readString(settings.adminTokenFile(), StandardCharsets.UTF_8).trim();
       }
-      admin = AdminServer.start(settings.adminAddress(),
-          adminPort == null ? settings.adminPort() : adminPort, store, plane, metrics, token,
-          () -> true);
+      AdminServer.Builder adminBuilder = AdminServer.builder(SERVICE)
+          .address(adminAddress, adminPort)
+          .tls(o.adminTls())
+          .registry(metrics.registry())
+          .readiness(() -> plane.config() != null);
+      new AdminApi(store, plane, metrics, token).routes().forEach(adminBuilder::route);
+      admin = adminBuilder.start();
       if (configFile != null) {
-        watcher = ConfigFileWatcher.start(store, poll);
+        watcher = ConfigFileWatcher.start(store, o.poll());
       }
-      return new XdsApplication(plane, store, ads, admin, watcher, settings.adsAddress(),
-          settings.adminAddress());
+      return new XdsApplication(plane, store, ads, admin, watcher, adsAddress, adminAddress);
     } catch (IOException | RuntimeException e) {
       if (admin != null) {
         admin.close();
@@ -115,6 +154,16 @@ public final class XdsApplication implements AutoCloseable {
   public String listeningLine() {
     return "xds-server listening ads=" + adsAddress + ":" + adsPort() + " admin="
         + adminAddress + ":" + adminPort();
+  }
+
+  /** The address ADS listens on. */
+  public String adsAddress() {
+    return adsAddress;
+  }
+
+  /** The address the admin API listens on. */
+  public String adminAddress() {
+    return adminAddress;
   }
 
   /** The control plane (snapshots, registry). */

@@ -15,8 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import io.meshtrace.cli.ExitCode;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class MainTest {
 
@@ -58,11 +63,11 @@ class MainTest {
   }
 
   @Test
-  void validate_badFile_exit1WithMessagesNamingFields() throws Exception {
+  void validate_badFile_exit3WithMessagesNamingFields() throws Exception {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(f, TestMesh.base().replace("randomSamplingPercentage: 10",
         "randomSamplingPercentage: 140").replace("port: 4317", "port: 0"));
-    assertThat(run("validate", f.toString())).isEqualTo(1);
+    assertThat(run("validate", f.toString())).isEqualTo(3);
     assertThat(err.toString())
         .contains("tracing[0].randomSamplingPercentage=140: must be between 0 and 100")
         .contains("extensionProviders[0].opentelemetry.port=0: must be a port between 1 and"
@@ -76,13 +81,13 @@ class MainTest {
   }
 
   @Test
-  void serve_missingFileOrBadConfig_exit1() throws Exception {
+  void serve_missingFileExit1_badConfigExit3() throws Exception {
     assertThat(run("serve", "--config", dir.resolve("none.yaml").toString())).isEqualTo(1);
     assertThat(err.toString()).contains("cannot start").contains("none.yaml");
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, TestMesh.base().replace("number: 9080", "number: 99999"));
     assertThat(run("serve", "--config", bad.toString(), "--port", "0", "--admin-port", "0"))
-        .isEqualTo(1);
+        .isEqualTo(3);
     assertThat(err.toString()).contains("services[0].ports[0].number=99999");
   }
 
@@ -91,6 +96,62 @@ class MainTest {
     assertThat(run("frobnicate")).isEqualTo(2);
     assertThat(run("serve", "--port", "x")).isEqualTo(2);
     assertThat(err.toString()).contains("usage: xds-server serve");
+  }
+
+  /** Every command's help: exit 0, its usage on standard output. */
+  static List<List<String>> helpRows() {
+    return List.of(List.of("--help"), List.of("-h"), List.of("serve", "--help"),
+        List.of("validate", "--help"), List.of("bootstrap", "--help"), List.of("serve", "-h"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("helpRows")
+  void help_everyCommand_exit0WithUsage(List<String> args) throws Exception {
+    assertThat(run(args.toArray(new String[0]))).as(err.toString()).isEqualTo(ExitCode.OK);
+    String name = args.size() > 1 ? "xds-server " + args.get(0) : "xds-server";
+    assertThat(out.toString()).contains("usage: " + name);
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void version_exit0() throws Exception {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString()).matches("xds-server \\S+ \\(Java .+\\)\\R");
+  }
+
+  /** A bad flag on each command: exit 2, the flag named, the command's usage. */
+  static List<List<String>> badFlagRows() {
+    return List.of(List.of("--frobnicate"), List.of("serve", "--frobnicate"),
+        List.of("validate", "--frobnicate", "f.yaml"), List.of("bootstrap", "--frobnicate=1"),
+        List.of("serve", "--poll-ms=0"), List.of("serve", "--admin-port", "70000"),
+        List.of("serve", "--admin-tls-cert", "c.pem"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badFlagRows")
+  void badFlag_everyCommand_exit2NamingTheFlag(List<String> args) throws Exception {
+    assertThat(run(args.toArray(new String[0]))).isEqualTo(ExitCode.USAGE);
+    String flag = args.stream().filter(a -> a.startsWith("--")).findFirst().orElseThrow()
+        .split("=")[0];
+    assertThat(err.toString()).contains(flag).contains("usage:");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void serve_portInUse_exit1NamingServiceAndFlag() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      assertThat(run("serve", "--port", "0", "--admin-port",
+          Integer.toString(taken.getLocalPort()))).isEqualTo(ExitCode.FAILURE);
+      assertThat(err.toString()).contains("xds-server cannot listen on 127.0.0.1:"
+          + taken.getLocalPort() + " for its admin listener")
+          .contains("--admin-port (or server.admin.port in the config)");
+      err.reset();
+      assertThat(run("serve", "--port", Integer.toString(taken.getLocalPort()),
+          "--admin-port", "0")).isEqualTo(ExitCode.FAILURE);
+      assertThat(err.toString()).contains("xds-server cannot listen on 127.0.0.1:"
+          + taken.getLocalPort() + " for its ads listener")
+          .contains("--port (or server.ads.port in the config)");
+    }
   }
 
   /** Versions are content hashes: another JVM computes the same strings. */

@@ -62,6 +62,15 @@ public final class ExtProcConfigParser {
   }
 
   /**
+   * Every key with its bundled default, in the order of the defaults file: the keys a
+   * {@code --<key> VALUE} flag may set.
+   */
+  public static Map<String, String> defaultSettings() {
+    return java.util.Collections.unmodifiableMap(
+        new LinkedHashMap<>(new ExtProcConfigParser().settings));
+  }
+
+  /**
    * Parses the {@code serve} options: {@code --config FILE}, {@code --port N},
    * {@code --admin-port N}, {@code --address A} and {@code --<key> VALUE} for any key.
    */

@@ -30,7 +30,8 @@ class ExtProcConfigParserTest {
     }
     ExtProcConfig config = ExtProcConfigParser.defaults();
     assertThat(config.repairPolicy()).isEqualTo(RepairPolicy.defaults());
-    assertThat(config.grpcAddress()).isEqualTo("0.0.0.0");
+    assertThat(config.grpcAddress()).isEqualTo("127.0.0.1");
+    assertThat(config.adminAddress()).isEqualTo("127.0.0.1");
     assertThat(config.grpcPort()).isEqualTo(18080);
     assertThat(config.adminPort()).isEqualTo(9902);
     assertThat(config.drainTimeout()).isEqualTo(Duration.ofSeconds(10));

@@ -1,14 +1,24 @@
 package io.meshtrace.sdk.check;
 
+import io.meshtrace.cli.BuildVersion;
+import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.ExitCode;
 import io.meshtrace.sdk.MeshSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The propagation check: reads recent traces from Zipkin and reports where the trace context
@@ -23,35 +33,65 @@ import java.util.Map;
  *   productpage span 'GET /productpage' (trace 80f1..., id 4d5e...)
  * </pre>
  *
- * <p>Exit status: 0 when every hop keeps the trace, 1 when breaks were found, 2 on bad
- * arguments or when Zipkin cannot be read.
+ * <p>Exit status ({@link ExitCode}): 0 when every hop keeps the trace, 1 when breaks were
+ * found or Zipkin cannot be read, 2 on bad arguments.
  */
-public final class PropagationCheck {
+@Command(name = PropagationCheck.COMMAND, mixinStandardHelpOptions = true,
+    versionProvider = BuildVersion.class,
+    description = {"Reads recent traces from Zipkin (API v2) and reports each hop that loses the "
+        + "trace context: spans arriving as new roots, parents missing from their trace, one "
+        + "x-request-id split over several traces.",
+        "Exit 0 when every hop keeps the trace, 1 when breaks were found or Zipkin cannot be "
+            + "read, 2 on bad arguments."})
+public final class PropagationCheck implements Callable<Integer> {
 
   /** The sub-command name. */
   public static final String COMMAND = "check-propagation";
 
-  private static final String USAGE = "usage: " + COMMAND
-      + " --zipkin URL [--service NAME] [--lookback 15m] [--limit 100]";
+  private final PrintStream out;
+  private final PrintStream err;
 
-  private PropagationCheck() {}
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--zipkin", paramLabel = "URL",
+      description = "Zipkin's base URL, e.g. http://127.0.0.1:9411 (required).")
+  String zipkin;
+
+  @Option(names = "--service", paramLabel = "NAME",
+      description = "Look at this service's traces first.")
+  String service;
+
+  @Option(names = "--lookback", paramLabel = "D", defaultValue = "15m",
+      description = "How far back to read, e.g. 90s, 15m, 2h (default: ${DEFAULT-VALUE}).")
+  String lookbackValue;
+
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+      description = "Traces read per query, 1 to 10000 (default: ${DEFAULT-VALUE}).")
+  String limitValue;
+
+  /** The command, printing to {@code out} and {@code err}. */
+  public PropagationCheck(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
 
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs the check with command-line {@code args}; returns the exit status. */
+  /**
+   * Runs the check with command-line {@code args} (which may start with the command name);
+   * returns the exit status.
+   */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    Map<String, String> options;
-    try {
-      options = options(args);
-    } catch (IllegalArgumentException e) {
-      err.println(e.getMessage());
-      err.println(USAGE);
-      return 2;
-    }
-    String zipkin = options.get("--zipkin");
-    String service = options.get("--service");
+    String[] rest = args.length > 0 && COMMAND.equals(args[0])
+        ? Arrays.copyOfRange(args, 1, args.length) : args;
+    return Cli.run(new CommandLine(new PropagationCheck(out, err)), out, err, rest);
+  }
+
+  @Override
+  public Integer call() {
     Duration lookback;
     int limit;
     URI zipkinUri;
@@ -63,11 +103,10 @@ public final class PropagationCheck {
       if (zipkinUri.getScheme() == null || zipkinUri.getHost() == null) {
         throw new IllegalArgumentException("--zipkin=" + zipkin + ": must be an http URL with a host");
       }
-      lookback = MeshSettings.parseDuration("--lookback", options.getOrDefault("--lookback", "15m"));
+      lookback = MeshSettings.parseDuration("--lookback", lookbackValue);
       if (lookback.isZero()) {
         throw new IllegalArgumentException("--lookback=0: must be positive");
       }
-      String limitValue = options.getOrDefault("--limit", "100");
       try {
         limit = Integer.parseInt(limitValue);
       } catch (NumberFormatException e) {
@@ -77,9 +116,7 @@ public final class PropagationCheck {
         throw new IllegalArgumentException("--limit=" + limitValue + ": must be between 1 and 10000");
       }
     } catch (IllegalArgumentException e) {
-      err.println(e.getMessage());
-      err.println(USAGE);
-      return 2;
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
 
     ZipkinTraceSource source = new ZipkinTraceSource(zipkinUri, Duration.ofSeconds(30));
@@ -97,17 +134,17 @@ public final class PropagationCheck {
         traces.putIfAbsent(trace.get(0).traceId(), trace);
       }
     } catch (IOException e) {
-      err.println("cannot read traces from " + zipkin + ": " + e);
-      return 2;
+      err.println(COMMAND + ": cannot read traces from " + zipkin + ": " + e);
+      return ExitCode.FAILURE;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      err.println("interrupted while reading traces from " + zipkin);
-      return 2;
+      err.println(COMMAND + ": interrupted while reading traces from " + zipkin);
+      return ExitCode.FAILURE;
     }
 
     TraceAnalysis.Report report = TraceAnalysis.analyze(traces.values(), service);
-    print(report, zipkin, service, options.getOrDefault("--lookback", "15m"), out);
-    return report.clean() ? 0 : 1;
+    print(report, zipkin, service, lookbackValue, out);
+    return report.clean() ? ExitCode.OK : ExitCode.FAILURE;
   }
 
   static void print(TraceAnalysis.Report report, String zipkin, String service, String lookback,
@@ -150,37 +187,5 @@ public final class PropagationCheck {
     if (report.clean()) {
       out.println("OK: no broken hops found");
     }
-  }
-
-  private static Map<String, String> options(String[] args) {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (COMMAND.equals(arg) && i == 0) {
-        continue;
-      }
-      String key = arg;
-      String value;
-      int eq = arg.indexOf('=');
-      if (arg.startsWith("--") && eq > 0) {
-        key = arg.substring(0, eq);
-        value = arg.substring(eq + 1);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException(arg + ": missing value");
-      }
-      switch (key) {
-        case "--zipkin":
-        case "--service":
-        case "--lookback":
-        case "--limit":
-          options.put(key, value);
-          break;
-        default:
-          throw new IllegalArgumentException(key + ": unknown option");
-      }
-    }
-    return options;
   }
 }

@@ -3,7 +3,6 @@ package io.meshtrace.sdk.proxy;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.meshtrace.sdk.MeshTelemetry;
-import io.meshtrace.sdk.check.PropagationCheck;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.api.trace.Span;
@@ -51,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * OK
  * </pre>
  *
- * <p>{@code java -jar external-proxy.jar check-propagation ...} runs {@link PropagationCheck}.
+ * <p>{@code java -jar external-proxy.jar check-propagation ...} runs
+ * {@link io.meshtrace.sdk.check.PropagationCheck}.
  */
 public final class ExternalProxy implements AutoCloseable {
 
@@ -95,29 +95,12 @@ public final class ExternalProxy implements AutoCloseable {
     this.executor = executor;
   }
 
+  /** {@code java -jar external-proxy.jar}: see {@code --help}. */
   public static void main(String[] args) {
-    if (args.length > 0 && PropagationCheck.COMMAND.equals(args[0])) {
-      System.exit(PropagationCheck.run(args, System.out, System.err));
-      return;
+    int code = ProxyCommand.run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
     }
-    if (args.length > 0 && ("--help".equals(args[0]) || "-h".equals(args[0]))) {
-      System.out.println(ProxyConfig.USAGE);
-      return;
-    }
-    ExternalProxy proxy;
-    try {
-      proxy = start(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
-      System.err.println(ProxyConfig.USAGE);
-      System.exit(2);
-      return;
-    } catch (IOException e) {
-      System.err.println("cannot listen: " + e);
-      System.exit(1);
-      return;
-    }
-    Runtime.getRuntime().addShutdownHook(new Thread(proxy::close, "external-proxy-shutdown"));
   }
 
   /**
@@ -127,8 +110,13 @@ public final class ExternalProxy implements AutoCloseable {
    * @throws IllegalArgumentException on bad flags, naming the flag and the value
    */
   public static ExternalProxy start(String... args) throws IOException {
-    return start(ProxyConfig.parse(args, DefaultConfigProperties.create(
-        Map.of(), ComponentLoader.forClassLoader(ExternalProxy.class.getClassLoader()))));
+    return start(ProxyConfig.parse(args, environment()));
+  }
+
+  /** OpenTelemetry's settings from system properties and {@code OTEL_*} variables. */
+  static DefaultConfigProperties environment() {
+    return DefaultConfigProperties.create(
+        Map.of(), ComponentLoader.forClassLoader(ExternalProxy.class.getClassLoader()));
   }
 
   static ExternalProxy start(ProxyConfig config) throws IOException {

@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import picocli.CommandLine;
 
 /**
  * ExternalProxy's configuration: where it listens, the gateway it forwards to, and the mesh
@@ -26,39 +29,42 @@ import java.util.Map;
  */
 record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout, MeshSettings mesh) {
 
-  static final String USAGE = String.join("\n",
-      "usage: java -jar external-proxy.jar --gateway URL [options]",
-      "       java -jar external-proxy.jar check-propagation --zipkin URL [--service NAME] [--lookback 15m]",
-      "  --gateway URL           where requests go, e.g. http://ingress.example:80 (required)",
-      "  --port N                listen port, 0 for any free one (default 8080)",
-      "  --bind ADDRESS          listen address (default 0.0.0.0)",
-      "  --upstream-timeout D    per request to the gateway (default 10s)",
-      "  --service NAME          service name of the proxy's spans (default external-proxy)",
-      "  --namespace NS          service namespace",
-      "  --propagation LIST      tracecontext | b3 (single header) | b3multi, comma-separated (default b3multi)",
-      "  --mesh-version V        choose propagation by mesh version (B3 up to 1.18.0.124)",
-      "  --exporter P            zipkin | zipkin-proto | zipkin-v1 | otlp-grpc | otlp-http | none (default zipkin)",
-      "  --endpoint URL          span receiver, e.g. http://127.0.0.1:9411/api/v2/spans",
-      "  --exporter-headers H    name=value,... sent with each export (e.g. an auth token)",
-      "  --exporter-delay D      batch delay before spans are sent (default 1s)",
-      "  --sampling PCT          percent of requests traced (default 100)");
+  /**
+   * One command-line flag: its name, the settings key it stands for, how help shows it. The
+   * keys of {@code --exporter}, {@code --endpoint}, {@code --exporter-headers} and
+   * {@code --sampling} are the flags themselves: {@link #meshKeys} translates them.
+   */
+  record Flag(String name, String key, String label, String description) {
+    /** Whether the flag is a plain settings key (shown in help) rather than translated. */
+    boolean plainKey() {
+      return !key.startsWith("--");
+    }
+  }
 
-  /** Flags as the settings keys they stand for; {@code --exporter}, {@code --endpoint},
-   * {@code --exporter-headers} and {@code --sampling} are translated by {@link #meshKeys}. */
-  private static final Map<String, String> FLAG_KEYS = Map.ofEntries(
-      Map.entry("--gateway", "meshtrace.proxy.gateway"),
-      Map.entry("--port", "meshtrace.proxy.port"),
-      Map.entry("--bind", "meshtrace.proxy.bind"),
-      Map.entry("--upstream-timeout", "meshtrace.proxy.upstream-timeout"),
-      Map.entry("--service", "otel.service.name"),
-      Map.entry("--namespace", MeshOptions.SERVICE_NAMESPACE),
-      Map.entry("--propagation", MeshOptions.PROPAGATION),
-      Map.entry("--mesh-version", MeshOptions.MESH_VERSION),
-      Map.entry("--exporter", "--exporter"),
-      Map.entry("--endpoint", "--endpoint"),
-      Map.entry("--exporter-headers", "--exporter-headers"),
-      Map.entry("--exporter-delay", "otel.bsp.schedule.delay"),
-      Map.entry("--sampling", "--sampling"));
+  /** Every flag, in the order help lists them. */
+  static final List<Flag> FLAGS = List.of(
+      new Flag("--gateway", "meshtrace.proxy.gateway", "URL",
+          "where requests go, e.g. http://ingress.example:80 (required)"),
+      new Flag("--port", "meshtrace.proxy.port", "N", "listen port, 0 for any free one (default 8080)"),
+      new Flag("--bind", "meshtrace.proxy.bind", "ADDR",
+          "listen address (default 127.0.0.1; 0.0.0.0 for every interface)"),
+      new Flag("--upstream-timeout", "meshtrace.proxy.upstream-timeout", "D",
+          "per request to the gateway (default 10s)"),
+      new Flag("--service", "otel.service.name", "NAME",
+          "service name of the proxy's spans (default external-proxy)"),
+      new Flag("--namespace", MeshOptions.SERVICE_NAMESPACE, "NS", "service namespace"),
+      new Flag("--propagation", MeshOptions.PROPAGATION, "LIST",
+          "tracecontext | b3 (single header) | b3multi, comma-separated (default b3multi)"),
+      new Flag("--mesh-version", MeshOptions.MESH_VERSION, "V",
+          "choose propagation by mesh version (B3 up to 1.18.0.124)"),
+      new Flag("--exporter", "--exporter", "P",
+          "zipkin | zipkin-proto | zipkin-v1 | otlp-grpc | otlp-http | none (default zipkin)"),
+      new Flag("--endpoint", "--endpoint", "URL", "span receiver, e.g. http://127.0.0.1:9411/api/v2/spans"),
+      new Flag("--exporter-headers", "--exporter-headers", "H",
+          "name=value,... sent with each export (e.g. an auth token)"),
+      new Flag("--exporter-delay", "otel.bsp.schedule.delay", "D",
+          "batch delay before spans are sent (default 1s)"),
+      new Flag("--sampling", "--sampling", "PCT", "percent of requests traced (default 100)"));
 
   /** The proxy's defaults where neither a flag nor the environment says otherwise. */
   private static final Map<String, String> PROXY_DEFAULTS = Map.of(
@@ -68,32 +74,36 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
       "otel.propagators", MeshOptions.SPI_NAME);
 
   /**
-   * Parses flags ({@code --name value} or {@code --name=value}) over {@code properties}.
+   * Parses flags ({@code --name value} or {@code --name=value}) over {@code environment}, the
+   * way {@code external-proxy.jar} does.
+   *
+   * @throws IllegalArgumentException naming the flag, the value and what was expected (or the
+   *     unknown flag, or the flag without its value)
+   */
+  static ProxyConfig parse(String[] args, DefaultConfigProperties environment) {
+    CommandLine cl = ProxyCommand.commandLine(System.out, System.err);
+    try {
+      cl.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return fromFlags(ProxyCommand.values(cl.getParseResult()), environment);
+  }
+
+  /**
+   * The configuration from flag values by flag name over {@code environment}.
    *
    * @throws IllegalArgumentException naming the flag, the value and what was expected
    */
-  static ProxyConfig parse(String[] args, DefaultConfigProperties environment) {
+  static ProxyConfig fromFlags(Map<String, String> flags, DefaultConfigProperties environment) {
     Map<String, String> values = new HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      String flag = arg;
-      String value;
-      int eq = arg.indexOf('=');
-      if (arg.startsWith("--") && eq > 0) {
-        flag = arg.substring(0, eq);
-        value = arg.substring(eq + 1);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new IllegalArgumentException(arg + ": missing value");
+    for (Flag flag : FLAGS) {
+      String v = flags.get(flag.name());
+      if (v != null) {
+        values.put(flag.key(), v);
       }
-      String key = FLAG_KEYS.get(flag);
-      if (key == null) {
-        throw new IllegalArgumentException(flag + ": unknown option");
-      }
-      values.put(key, value);
     }
-    java.util.function.Function<String, String> lookup = key -> {
+    Function<String, String> lookup = key -> {
       String v = values.get(key);
       return v != null ? v : environment.getString(key);
     };
@@ -127,7 +137,7 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
     }
     String bind = lookup.apply("meshtrace.proxy.bind");
     if (bind == null || bind.isBlank()) {
-      bind = "0.0.0.0";
+      bind = "127.0.0.1";
     }
     String timeoutValue = lookup.apply("meshtrace.proxy.upstream-timeout");
     Duration upstreamTimeout = timeoutValue == null
@@ -165,11 +175,11 @@ record ProxyConfig(String bind, int port, URI gateway, Duration upstreamTimeout,
         && environment.getString(MeshOptions.MESH_VERSION) == null) {
       keys.put(MeshOptions.PROPAGATION, "b3multi");
     }
-    for (Map.Entry<String, String> flag : FLAG_KEYS.entrySet()) {
-      String value = flags.get(flag.getValue());
-      if (value != null && !flag.getValue().startsWith("--")) {
-        keys.put(flag.getValue(), value);
-        flagOfKey.put(flag.getValue(), flag.getKey());
+    for (Flag flag : FLAGS) {
+      String value = flags.get(flag.key());
+      if (value != null && flag.plainKey()) {
+        keys.put(flag.key(), value);
+        flagOfKey.put(flag.key(), flag.name());
       }
     }
 

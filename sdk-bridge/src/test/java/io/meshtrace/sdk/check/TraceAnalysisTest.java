@@ -133,23 +133,30 @@ class TraceAnalysisTest {
 
   @Test
   void run_badArguments_exit2NamingTheOption() {
-    assertThat(run("check-propagation", "--service", "x")).startsWith("2 --zipkin is required");
+    assertThat(run("check-propagation", "--service", "x")).startsWith("2 ")
+        .contains("check-propagation: --zipkin is required");
     assertThat(run("check-propagation", "--zipkin", "http://127.0.0.1:9", "--lookback", "soon"))
-        .startsWith("2 --lookback=soon: must be");
+        .startsWith("2 ").contains("--lookback=soon: must be");
     assertThat(run("check-propagation", "--zipkin", "http://127.0.0.1:9", "--limit", "0"))
-        .startsWith("2 --limit=0: must be between 1 and 10000");
+        .startsWith("2 ").contains("--limit=0: must be between 1 and 10000");
     assertThat(run("check-propagation", "--zipkin", "http://127.0.0.1:9", "--colour", "red"))
-        .startsWith("2 --colour: unknown option");
+        .startsWith("2 ").contains("Unknown options: '--colour', 'red'");
   }
 
   @Test
-  void run_zipkinUnreachable_exit2() throws Exception {
+  void run_helpAndVersion_exit0() {
+    assertThat(run("check-propagation", "--help")).startsWith("0 usage: check-propagation");
+    assertThat(run("--version")).matches("0 check-propagation \\S+ \\(Java .+\\)\\R");
+  }
+
+  @Test
+  void run_zipkinUnreachable_exit1() throws Exception {
     int port;
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       port = socket.getLocalPort();
     }
     assertThat(run("check-propagation", "--zipkin", "http://127.0.0.1:" + port))
-        .startsWith("2 cannot read traces from http://127.0.0.1:" + port);
+        .startsWith("1 check-propagation: cannot read traces from http://127.0.0.1:" + port);
   }
 
   private static String run(String... args) {

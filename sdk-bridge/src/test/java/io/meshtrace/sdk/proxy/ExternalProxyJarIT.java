@@ -111,6 +111,22 @@ class ExternalProxyJarIT {
         "--exporter=jaeger: must be one of zipkin, zipkin-proto, zipkin-v1, otlp-grpc, otlp-http, none");
   }
 
+  /** The jar's command line: help and version exit 0, a bad flag exits 2 naming it. */
+  @Test
+  void jar_helpVersionBadFlag() throws Exception {
+    record Row(List<String> args, int exit, String output) {}
+    for (Row row : List.of(
+        new Row(List.of("--help"), 0, "usage: external-proxy"),
+        new Row(List.of("check-propagation", "--help"), 0, "usage: external-proxy check-propagation"),
+        new Row(List.of("--version"), 0, "external-proxy "),
+        new Row(List.of("--nope=1"), 2, "--nope"),
+        new Row(List.of("check-propagation", "--nope"), 2, "--nope"))) {
+      JarProcess p = JarProcess.start(row.args().toArray(new String[0]));
+      assertThat(p.awaitExit()).as(row + ": " + p.output()).isEqualTo(row.exit());
+      assertThat(p.output()).as(row.toString()).contains(row.output());
+    }
+  }
+
   /** {@code java -jar target/external-proxy.jar args...} with its output collected. */
   static final class JarProcess {
     private final Process process;

@@ -21,7 +21,7 @@ class ProxyConfigTest {
   void parse_onlyGateway_defaults() {
     ProxyConfig config = ProxyConfig.parse(new String[] {"--gateway", "http://ingress:80"}, NO_ENVIRONMENT);
     assertThat(config.port()).isEqualTo(8080);
-    assertThat(config.bind()).isEqualTo("0.0.0.0");
+    assertThat(config.bind()).isEqualTo("127.0.0.1");
     assertThat(config.gateway()).isEqualTo(URI.create("http://ingress:80"));
     assertThat(config.upstreamTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.mesh().serviceName()).isEqualTo("external-proxy");
@@ -58,7 +58,7 @@ class ProxyConfigTest {
     "--service|pro duct|--service=pro duct: must be printable ASCII without spaces",
     "--endpoint|collector:4317|--endpoint=collector:4317: must be an http or https URL with a host",
     "--upstream-timeout|fast|--upstream-timeout=fast: must be a whole number of milliseconds or a number with unit ms, s, m, h or d (e.g. 15m)",
-    "--colour|red|--colour: unknown option",
+    "--colour|red|Unknown options: '--colour', 'red'",
   })
   void parse_badFlag_errorNamesFlagValueAndExpectation(String flag, String value, String message) {
     String[] args = flag.equals("--gateway")

@@ -54,6 +54,10 @@ public final class ExplainCommand {
       out.print(ExplainFlags.USAGE);
       return 0;
     }
+    if (flags.version) {
+      out.println("explain " + version() + " (Java " + Runtime.version() + ")");
+      return 0;
+    }
     if (flags.error != null) {
       err.println("explain: " + Printable.escape(flags.error));
       err.println("run 'explain --help' for the flags");
@@ -71,6 +75,19 @@ public final class ExplainCommand {
     }
     explain(flags.policy, transcript, out);
     return 0;
+  }
+
+  /** The version the build wrote into {@code build.properties}. */
+  private static String version() {
+    try (InputStream in = ExplainCommand.class.getResourceAsStream("build.properties")) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   private static void explain(RepairPolicy policy, HeaderTranscript transcript, PrintStream out) {

@@ -28,12 +28,16 @@ final class ExplainFlags {
       "                          decision that the gateway marks sampled when it writes W3C",
       "                          (default 100; set it to the mesh's random sampling percentage)",
       "  --help                  this text",
+      "  --version               the version",
+      "",
+      "exit status: 0 explained, 1 standard input unreadable, 2 bad flag",
       "");
 
   /** The parsed policy, or null with {@link #error} set, or null with {@link #help} set. */
   RepairPolicy policy;
   String error;
   boolean help;
+  boolean version;
 
   static ExplainFlags parse(String[] args) {
     ExplainFlags flags = new ExplainFlags();
@@ -60,6 +64,10 @@ final class ExplainFlags {
         case "--help":
         case "-h":
           help = true;
+          return;
+        case "--version":
+        case "-V":
+          version = true;
           return;
         case "--no-request-id":
           if (value != null) {

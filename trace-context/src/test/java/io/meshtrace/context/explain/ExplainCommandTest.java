@@ -244,6 +244,20 @@ class ExplainCommandTest {
     assertThat(run.out).isEmpty();
   }
 
+  /** The conventions of every meshtrace command line, kept by hand here (no library). */
+  @Test
+  void explain_helpVersionBadFlag_exitCodesOfEveryJar() {
+    Run help = run("", "explain", "--help");
+    assertThat(help.status).isZero();
+    assertThat(help.out).startsWith("usage: explain");
+    Run version = run("", "--version");
+    assertThat(version.status).isZero();
+    assertThat(version.out).matches("explain \\d\\S* \\(Java .+\\)\\R");
+    Run bad = run("", "--frobnicate=1");
+    assertThat(bad.status).isEqualTo(2);
+    assertThat(bad.err).contains("--frobnicate");
+  }
+
   @Test
   void explain_noContextNewTraceSampling0_saysTheGatewayDecidedNotSampled() {
     Run run = run("GET /productpage HTTP/1.1\nHost: example.com\n", "--new-trace-sampling", "0",

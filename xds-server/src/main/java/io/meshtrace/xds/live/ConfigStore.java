@@ -185,6 +185,7 @@ public final class ConfigStore {
       lastErrors = e.errors();
       metrics.increment("meshtrace_xds_config_reloads_total",
           Metrics.label("result", "rejected"));
+      metrics.increment("meshtrace_xds_config_rejected_total", "");
       LOG.error("config {} rejected, still serving the last good one:\n  {}", file,
           String.join("\n  ", e.errors()));
       return new Outcome(false, true, e.errors());

@@ -34,7 +34,8 @@ public final class ControlPlane {
     this.metrics = metrics;
     this.watcher = new StreamAwareWatcher(cache, registry, this);
     metrics.describe("meshtrace_xds_config_applied_total", "Configs swapped in");
-    metrics.describe("meshtrace_xds_config_rejected_total", "Configs rejected; last good kept");
+    metrics.describe("meshtrace_xds_config_rejected_total",
+        "Configs rejected (file reloads and admin writes); the last good one is kept");
     metrics.gauge("meshtrace_xds_snapshot_groups", "Node groups with a snapshot",
         () -> results.size());
   }
@@ -69,9 +70,6 @@ public final class ControlPlane {
     extra.addAll(results.keySet());
     Map<String, MeshSnapshots.Result> built = MeshSnapshots.buildAll(next, extra);
     List<String> errors = MeshSnapshots.errors(built);
-    if (!errors.isEmpty()) {
-      metrics.increment("meshtrace_xds_config_rejected_total", "");
-    }
     return new Prepared(next, built, errors);
   }
 

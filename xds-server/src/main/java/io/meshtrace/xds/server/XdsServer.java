@@ -56,11 +56,15 @@ public final class XdsServer implements AutoCloseable {
    */
   public static ServerBuilder<?> builder(MeshConfig.Server settings, Integer port)
       throws IOException, GeneralSecurityException {
+    return builder(settings, settings.adsAddress(), port == null ? settings.adsPort() : port);
+  }
+
+  /** Like {@link #builder(MeshConfig.Server, Integer)}, on {@code address:port}. */
+  public static ServerBuilder<?> builder(MeshConfig.Server settings, String address, int port)
+      throws IOException, GeneralSecurityException {
     ServerCredentials creds = settings.tls() == null ? InsecureServerCredentials.create()
         : tls(settings.tls());
-    return NettyServerBuilder.forAddress(
-        new InetSocketAddress(settings.adsAddress(), port == null ? settings.adsPort() : port),
-        creds)
+    return NettyServerBuilder.forAddress(new InetSocketAddress(address, port), creds)
         .permitKeepAliveTime(30, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
   }

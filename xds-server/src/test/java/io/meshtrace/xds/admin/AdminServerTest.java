@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshtrace.xds.TestMesh;
 import io.meshtrace.xds.TestServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,13 +24,64 @@ class AdminServerTest {
       assertThat(s.get("/healthz").statusCode()).isEqualTo(200);
       assertThat(s.get("/readyz").statusCode()).isEqualTo(200);
       var m = s.get("/metrics");
-      assertThat(m.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4");
+      assertThat(m.headers().firstValue("Content-Type").orElse(""))
+          .startsWith("text/plain; version=0.0.4");
       assertThat(m.body()).contains("# TYPE meshtrace_xds_nacks_total counter")
           .contains("meshtrace_xds_config_applied_total 1")
           .contains("meshtrace_xds_streams 0");
       assertThat(s.get("/proxies").body().trim()).isEqualTo("[ ]");
       assertThat(s.get("/nope").statusCode()).isEqualTo(404);
     }
+  }
+
+  @Test
+  void sharedAdminServer_exactPathsMethodsAndProcessMetrics() throws Exception {
+    try (TestServer s = TestServer.start(dir, TestMesh.base())) {
+      HttpClient http = HttpClient.newHttpClient();
+      for (String path : new String[] {"/healthz", "/readyz", "/metrics", "/proxies"}) {
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(s.admin() + path))
+            .POST(HttpRequest.BodyPublishers.noBody()).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).as("POST " + path).isEqualTo(405);
+        assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+      }
+      HttpResponse<String> delete = http.send(HttpRequest.newBuilder(
+          URI.create(s.admin() + "/config/tracing")).DELETE().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(delete.statusCode()).isEqualTo(405);
+      assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD, PUT");
+      assertThat(s.get("/healthz/").statusCode()).isEqualTo(404);
+      assertThat(s.get("/metrics").body())
+          .contains("jvm_memory_used_bytes{")
+          .contains("process_cpu_seconds_total ")
+          .containsPattern("meshtrace_build_info\\{service=\"xds-server\",version=\"[^\"]+\"} 1");
+    }
+  }
+
+  @Test
+  void configRejected_countsRejectedFileReloadsAndWrites() throws Exception {
+    try (TestServer s = TestServer.start(dir, TestMesh.base())) {
+      assertThat(s.get("/metrics").body()).contains("meshtrace_xds_config_rejected_total 0.0");
+      // A file reload the parser rejects (it used to count nothing), then a rejected PUT.
+      Files.writeString(s.file, TestServer.withServer(TestMesh.base())
+          .replace("randomSamplingPercentage: 10", "randomSamplingPercentage: 140"));
+      awaitMetric(s, "meshtrace_xds_config_rejected_total 1.0");
+      var put = s.put("/config/tracing", "{\"tracing\":[{\"randomSamplingPercentage\":-1}]}",
+          TestServer.TOKEN);
+      assertThat(put.statusCode()).isEqualTo(400);
+      assertThat(s.get("/metrics").body())
+          .contains("meshtrace_xds_config_rejected_total 2.0")
+          .contains("meshtrace_xds_config_reloads_total{result=\"rejected\"} 1.0")
+          .contains("meshtrace_xds_admin_writes_total{result=\"rejected\"} 1.0");
+    }
+  }
+
+  private static void awaitMetric(TestServer s, String line) throws Exception {
+    long deadline = System.currentTimeMillis() + 5000;
+    while (!s.get("/metrics").body().contains(line) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(s.get("/metrics").body()).contains(line);
   }
 
   @Test

@@ -1,0 +1,64 @@
+package io.meshtrace.admin;
+
+import java.io.IOException;
+import java.util.Collections;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One path of an {@link AdminServer}: the exact path, the methods it answers ({@code HEAD} comes
+ * with {@code GET}), the largest request body it takes, and its handler.
+ *
+ * <pre>{@code
+ * Route.get("/proxies", request -> AdminResponse.json(200, registry.toJson()))
+ * Route.of("/config/tracing", Set.of("GET", "PUT"), 1 << 20, this::tracing)
+ * }</pre>
+ *
+ * @param maxBodyBytes longest body accepted (a longer one gets 413 before the handler runs);
+ *     0 for routes that take none
+ */
+public record Route(String path, Set<String> methods, int maxBodyBytes, Handler handler) {
+
+  /** Answers one request; runs on an admin thread and may block briefly (file writes). */
+  @FunctionalInterface
+  public interface Handler {
+    AdminResponse handle(AdminRequest request) throws IOException;
+  }
+
+  public Route {
+    if (!path.startsWith("/")) {
+      throw new IllegalArgumentException("route path must start with /: " + path);
+    }
+    if (maxBodyBytes < 0) {
+      throw new IllegalArgumentException("maxBodyBytes must be >= 0: " + maxBodyBytes);
+    }
+    Set<String> upper = new TreeSet<>();
+    for (String m : methods) {
+      upper.add(m.toUpperCase(Locale.ROOT));
+    }
+    if (upper.contains("GET")) {
+      upper.add("HEAD");
+    }
+    if (upper.isEmpty()) {
+      throw new IllegalArgumentException("route " + path + " answers no method");
+    }
+    methods = Collections.unmodifiableSet(upper);
+  }
+
+  /** A route answering {@code GET} and {@code HEAD} only. */
+  public static Route get(String path, Handler handler) {
+    return new Route(path, Set.of("GET"), 0, handler);
+  }
+
+  /** A route answering {@code methods}, taking bodies up to {@code maxBodyBytes}. */
+  public static Route of(String path, Set<String> methods, int maxBodyBytes, Handler handler) {
+    return new Route(path, methods, maxBodyBytes, handler);
+  }
+
+  /** The {@code Allow} header value, methods in alphabetical order: {@code GET, HEAD, PUT}. */
+  String allow() {
+    return String.join(", ", methods);
+  }
+}

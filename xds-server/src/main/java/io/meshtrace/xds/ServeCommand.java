@@ -1,0 +1,128 @@
+package io.meshtrace.xds;
+
+import io.meshtrace.admin.AdminTls;
+import io.meshtrace.admin.AdminTlsOptions;
+import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.ExitCode;
+import io.meshtrace.xds.config.ConfigException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code xds-server serve}: the control plane until SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Serves a mesh config over ADS (SotW and delta) with the admin API beside it; "
+        + "applies file changes live. Prints one line once both ports are open:",
+        "  xds-server listening ads=127.0.0.1:18000 admin=127.0.0.1:18001"})
+final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
+
+  static final long MIN_POLL_MS = 10;
+  static final long MAX_POLL_MS = 3_600_000;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "The mesh config (YAML); default: the bundled Bookinfo mesh, not watched.")
+  Path config;
+
+  @Option(names = "--bind", paramLabel = "ADDR",
+      description = "Listen address of ADS and the admin API, instead of server.ads.address and "
+          + "server.admin.address (both 127.0.0.1 unless the config says otherwise); "
+          + "0.0.0.0 for every interface.")
+  String bind;
+
+  @Option(names = "--port", paramLabel = "N",
+      description = "ADS port instead of server.ads.port (default 18000; 0: any free port).")
+  Integer port;
+
+  @Option(names = "--admin-port", paramLabel = "N",
+      description = "Admin API port instead of server.admin.port (default 18001).")
+  Integer adminPort;
+
+  @Option(names = "--poll-ms", paramLabel = "N", defaultValue = "1000",
+      description = "How often the config file is checked for changes, in milliseconds "
+          + "(" + MIN_POLL_MS + " to " + MAX_POLL_MS + ", default: ${DEFAULT-VALUE}).")
+  long pollMs;
+
+  @Mixin
+  AdminTlsOptions adminTls = new AdminTlsOptions();
+
+  ServeCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public String flagFor(String service, String listener) {
+    return switch (listener) {
+      case "ads" -> "--port (or server.ads.port in the config)";
+      case "admin" -> "--admin-port (or server.admin.port in the config)";
+      default -> null;
+    };
+  }
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    CommandLine cl = spec.commandLine();
+    checkPort("--port", port, cl);
+    checkPort("--admin-port", adminPort, cl);
+    if (pollMs < MIN_POLL_MS || pollMs > MAX_POLL_MS) {
+      throw new CommandLine.ParameterException(cl, "--poll-ms=" + pollMs + ": must be between "
+          + MIN_POLL_MS + " and " + MAX_POLL_MS);
+    }
+    if (bind != null && bind.isBlank()) {
+      throw new CommandLine.ParameterException(cl, "--bind: must be an IP address or host name");
+    }
+    String source = config == null ? "bundled config" : config.toString();
+    XdsApplication app;
+    try {
+      AdminTls tls = adminTls.load(cl);
+      app = XdsApplication.start(new XdsApplication.Options(config, bind, port, adminPort,
+          Duration.ofMillis(pollMs), tls));
+    } catch (ConfigException e) {
+      err.println(source + ": invalid");
+      e.errors().forEach(x -> err.println("  " + x));
+      return ExitCode.CONFIG;
+    } catch (GeneralSecurityException e) {
+      // Unusable key material: the configuration is wrong, not the machine.
+      err.println("xds-server cannot start: " + e.getMessage());
+      return ExitCode.CONFIG;
+    } catch (io.meshtrace.cli.ListenerBindException e) {
+      throw e;
+    } catch (IOException e) {
+      // An unreadable file: say which, without a stack trace.
+      err.println("xds-server cannot start: " + e);
+      return ExitCode.FAILURE;
+    }
+    out.println(app.listeningLine());
+    out.flush();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      app.close();
+      stop.countDown();
+    }, "shutdown"));
+    stop.await();
+    return ExitCode.OK;
+  }
+
+  private static void checkPort(String flag, Integer value, CommandLine cl) {
+    if (value != null && (value < 0 || value > 65535)) {
+      throw new CommandLine.ParameterException(cl, flag + "=" + value
+          + ": must be a port between 0 and 65535 (0: any free port)");
+    }
+  }
+}
