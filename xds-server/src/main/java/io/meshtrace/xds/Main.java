@@ -66,7 +66,7 @@ public final class Main {
   static int validate(Path file, PrintStream out, PrintStream err) {
     List<String> errors;
     MeshConfig config = null;
-    Map<String, MeshSnapshots.Result> results = Map.of();
+    Map<io.meshtrace.xds.snapshot.GroupKey, MeshSnapshots.Result> results = Map.of();
     try {
       String text = Files.readString(file, StandardCharsets.UTF_8);
       config = ConfigParser.parse(text, file.toAbsolutePath().getParent());

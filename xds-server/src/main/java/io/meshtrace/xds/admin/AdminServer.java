@@ -11,7 +11,6 @@ import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.live.ConfigStore;
 import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
-import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +20,6 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -208,11 +206,7 @@ public final class AdminServer implements AutoCloseable {
           : c.meshVersion() != null ? "meshVersion" : "default");
       out.put("warnings", c.warnings());
     }
-    Map<String, Object> versions = new TreeMap<>();
-    for (Map.Entry<String, MeshSnapshots.Result> e : plane.results().entrySet()) {
-      versions.put(e.getKey(), new TreeMap<>(e.getValue().versions()));
-    }
-    out.put("versions", versions);
+    out.put("versions", plane.versionsByGroup());
     out.put("lastRejected", store.lastErrors());
     return out;
   }

@@ -111,10 +111,14 @@ final class SnapshotBuilder {
   private final Set<String> errors = new LinkedHashSet<>();
 
   SnapshotBuilder(MeshConfig config, String group, EnvoyRules rules) {
+    this(config, GroupKey.parse(group), rules);
+  }
+
+  SnapshotBuilder(MeshConfig config, GroupKey group, EnvoyRules rules) {
     this.config = config;
-    this.group = group;
-    this.role = NodeGroups.role(group);
-    String service = NodeGroups.service(group);
+    this.group = group.toString();
+    this.role = group.role();
+    String service = group.service();
     this.self = config.service(service);
     this.serviceName = service.isEmpty() ? "unknown" : service;
     this.rules = rules;
