@@ -14,6 +14,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.NodeGroups;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,8 +145,9 @@ final class StreamGuard implements ServerInterceptor {
       if (message instanceof DeltaDiscoveryRequest r) {
         Node node = admitNode(r.getTypeUrl(), r.hasNode() ? r.getNode() : null);
         if (unserved(r.getTypeUrl())) {
-          if (stream.unservedRequest(r.getTypeUrl(), r.getResourceNamesSubscribeList(),
-              r.getResponseNonce().isEmpty())) {
+          // An ACK or NACK subscribes to nothing new; a request that does deserves an answer.
+          if (stream.unservedRequest(r.getTypeUrl(), List.of(), r.getResponseNonce().isEmpty()
+              || r.getResourceNamesSubscribeCount() > 0)) {
             call.sendOwn(DeltaDiscoveryResponse.newBuilder().setTypeUrl(r.getTypeUrl())
                 .setNonce(nextNonce()).build());
           }
