@@ -91,6 +91,8 @@ final class StreamGuard implements ServerInterceptor {
     private boolean ended;
     private boolean leased;
     private long unservedNonce;
+    /** The node of the first request while it is being admitted, for the refusal's log line. */
+    private Node arriving;
 
     Guard(ServerCall.Listener<Q> delegate, GuardedCall<Q, R> call, AdsStream stream,
         boolean ads) {
@@ -177,6 +179,7 @@ final class StreamGuard implements ServerInterceptor {
         return fixed;
       }
       Node n = node == null ? Node.getDefaultInstance() : node;
+      arriving = n;
       if (n.getId().length() > limits.maxNodeIdLength()) {
         throw refused("node_id_length", Status.RESOURCE_EXHAUSTED, "node.id is "
             + n.getId().length() + " characters, over the limit of " + limits.maxNodeIdLength()
@@ -246,7 +249,7 @@ final class StreamGuard implements ServerInterceptor {
     }
 
     private String nodeId() {
-      Node n = stream.node();
+      Node n = stream.node() != null ? stream.node() : arriving;
       return n == null ? "?" : BoundedLog.clip(n.getId(), BoundedLog.ID_CHARS);
     }
 

@@ -205,8 +205,8 @@ final class AdsTestClient implements AutoCloseable {
     channel.shutdownNow();
   }
 
-  @Override
-  public void close() {
+  /** Half-closes the stream and leaves the channel open (for clients that share one). */
+  void endStream() {
     try {
       if (sotw != null) {
         sotw.onCompleted();
@@ -216,6 +216,11 @@ final class AdsTestClient implements AutoCloseable {
     } catch (IllegalStateException alreadyEnded) {
       // cancelled, or ended by the server
     }
+  }
+
+  @Override
+  public void close() {
+    endStream();
     channel.shutdownNow();
     try {
       channel.awaitTermination(5, TimeUnit.SECONDS);
