@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  *       resources), and its ACKs and NACKs are absorbed. An empty answer, as Istio's istiod gives
  *       types it has no generator for, and not an error status: on ADS a status ends the whole
  *       stream, listeners and clusters included, and Envoy would reconnect in a loop without
- *       ever being configured. The client learns at once that there is nothing: Envoy treats
- *       the resource as absent (RTDS and ECDS reject an empty answer, which then shows as their
- *       NACK, never answered again). At most {@value #MAX_UNSERVED_TYPES} such type URLs per
+ *       ever being configured. Envoy ACKs it; a subscription that names a resource (an RTDS
+ *       layer) keeps waiting for it up to its {@code initial_fetch_timeout}, as for any
+ *       resource a server lacks. At most {@value #MAX_UNSERVED_TYPES} such type URLs per
  *       stream, each at most {@value #MAX_TYPE_URL_CHARS} characters.
  *   <li><b>Every stream leaves at once.</b> However a stream ends (client half-close, cancel, a
  *       refusal here, an exception thrown by the library) java-control-plane is told, so its
