@@ -1,5 +1,7 @@
 package io.meshtrace.xds.server;
 
+import java.util.Arrays;
+import java.util.Locale;
 import org.slf4j.Logger;
 
 /**
@@ -81,7 +83,7 @@ final class BoundedLog {
     }
     // The count goes before a trailing exception, which SLF4J prints as a stack trace.
     boolean thrown = args.length > 0 && args[args.length - 1] instanceof Throwable;
-    Object[] out = java.util.Arrays.copyOf(args, args.length + 1);
+    Object[] out = Arrays.copyOf(args, args.length + 1);
     if (thrown) {
       out[args.length] = args[args.length - 1];
       out[args.length - 1] = dropped;
@@ -111,13 +113,13 @@ final class BoundedLog {
       } else if (c == '\t') {
         b.append("\\t");
       } else if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\u%04x", (int) c));
+        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
       } else {
         b.append(c);
       }
     }
     if (i < s.length()) {
-      b.append("…[+").append(String.format("%,d", s.length() - i)).append(" chars]");
+      b.append("…[+").append(String.format(Locale.ROOT, "%,d", s.length() - i)).append(" chars]");
     }
     return b.toString();
   }

@@ -5,7 +5,6 @@ import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
