@@ -221,13 +221,14 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     s.lastNack = new Nack(type, version, BoundedLog.clip(nonce, BoundedLog.ID_CHARS),
         BoundedLog.clip(message, NACK_MESSAGE_CHARS), Instant.now());
     metrics.increment("meshtrace_xds_nacks_total", Metrics.label("type", type));
-    String node = nodeId(s);
+    // Keyed by the whole id (bounded by AdsLimits.maxNodeIdLength), logged clipped.
+    Node n = s.node();
     boolean first;
     synchronized (nacksLogged) {
-      first = nacksLogged.add(node + '\0' + type + '\0' + version);
+      first = nacksLogged.add((n == null ? "" : n.getId()) + '\0' + type + '\0' + version);
     }
     if (first) {
-      nackLog.warn("[{}] node {} rejected {} version {}: {}", s.id, node, type, version,
+      nackLog.warn("[{}] node {} rejected {} version {}: {}", s.id, nodeId(s), type, version,
           BoundedLog.clip(message, BoundedLog.TEXT_CHARS));
     } else if (LOG.isDebugEnabled()) {
       LOG.debug("[{}] {} version {} rejected again", s.id, type, version);
