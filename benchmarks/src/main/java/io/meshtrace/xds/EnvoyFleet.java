@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.NodeGroups;
 import io.meshtrace.xds.snapshot.NodeRole;
 import java.util.ArrayList;
@@ -53,7 +54,8 @@ final class EnvoyFleet implements AutoCloseable {
               .putFields(NodeGroups.SERVICE_KEY, Value.newBuilder().setStringValue(service).build())
               .putFields(NodeRole.METADATA_KEY, Value.newBuilder().setStringValue("sidecar").build()))
           .build();
-      envoys.add(new SimulatedEnvoy(port, node, NodeGroups.key(NodeRole.SIDECAR, service)));
+      envoys.add(new SimulatedEnvoy(port, node,
+          new GroupKey(NodeRole.SIDECAR, service).toString()));
     }
   }
 

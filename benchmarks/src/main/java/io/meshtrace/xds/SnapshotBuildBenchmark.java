@@ -1,10 +1,10 @@
 package io.meshtrace.xds;
 
 import com.google.protobuf.Message;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
-import io.meshtrace.xds.snapshot.NodeGroups;
+import io.meshtrace.xds.snapshot.VersionedSnapshot;
+import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.NodeRole;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -44,7 +44,7 @@ public class SnapshotBuildBenchmark {
   public int services;
 
   MeshConfig config;
-  String widestGroup;
+  GroupKey widestGroup;
   /** Every resource of every group, as built: the input of {@link #serializeAll}. */
   java.util.List<Message> built;
 
@@ -52,8 +52,8 @@ public class SnapshotBuildBenchmark {
   public void setUp() {
     String yaml = GeneratedMesh.yaml(services, 1.0);
     config = GeneratedMesh.config(services, 1.0);
-    widestGroup = NodeGroups.key(NodeRole.SIDECAR, "");
-    Map<String, MeshSnapshots.Result> all = all();
+    widestGroup = new GroupKey(NodeRole.SIDECAR, "");
+    Map<GroupKey, MeshSnapshots.Result> all = all();
     if (!MeshSnapshots.errors(all).isEmpty()) {
       throw new IllegalStateException("generated mesh does not build: " + MeshSnapshots.errors(all));
     }
@@ -61,7 +61,7 @@ public class SnapshotBuildBenchmark {
     long resources = 0;
     long bytes = 0;
     for (MeshSnapshots.Result r : all.values()) {
-      Snapshot s = r.snapshot();
+      VersionedSnapshot s = r.snapshot();
       for (Map<String, ? extends Message> byName : java.util.List.of(s.clusters().resources(),
           s.endpoints().resources(), s.listeners().resources(), s.routes().resources())) {
         resources += byName.size();
@@ -78,7 +78,7 @@ public class SnapshotBuildBenchmark {
   }
 
   @Benchmark
-  public Map<String, MeshSnapshots.Result> all() {
+  public Map<GroupKey, MeshSnapshots.Result> all() {
     return MeshSnapshots.buildAll(config, Set.of());
   }
 

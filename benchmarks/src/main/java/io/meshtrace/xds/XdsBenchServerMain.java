@@ -1,6 +1,6 @@
 package io.meshtrace.xds;
 
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.SimpleCache;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -9,8 +9,10 @@ import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
 import io.meshtrace.xds.server.ProxyRegistry;
 import io.meshtrace.xds.server.XdsServer;
+import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import io.meshtrace.xds.snapshot.NodeGroups;
+import io.meshtrace.xds.snapshot.VersionedSnapshot;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -61,10 +63,10 @@ public final class XdsBenchServerMain {
       sampling = value -> check(plane.apply(configs.get(value)));
       System.out.println("PORT " + xds.port());
     } else if (kind.equals("simplecache")) {
-      SimpleCache<String> cache = new SimpleCache<>(new NodeGroups());
-      Map<String, Map<String, MeshSnapshots.Result>> built = new HashMap<>();
+      SimpleCache<GroupKey, VersionedSnapshot> cache = new SimpleCache<>(new NodeGroups()) {};
+      Map<String, Map<GroupKey, MeshSnapshots.Result>> built = new HashMap<>();
       for (Map.Entry<String, MeshConfig> e : configs.entrySet()) {
-        Map<String, MeshSnapshots.Result> all = MeshSnapshots.buildAll(e.getValue(), Set.of());
+        Map<GroupKey, MeshSnapshots.Result> all = MeshSnapshots.buildAll(e.getValue(), Set.of());
         check(MeshSnapshots.errors(all));
         built.put(e.getKey(), all);
       }

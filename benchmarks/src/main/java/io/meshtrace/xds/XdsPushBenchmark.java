@@ -2,7 +2,7 @@ package io.meshtrace.xds;
 
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
-import io.meshtrace.xds.snapshot.NodeGroups;
+import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.NodeRole;
 import java.io.IOException;
 import java.util.HashMap;
@@ -70,7 +70,7 @@ public class XdsPushBenchmark {
       MeshConfig config = GeneratedMesh.config(services, Double.parseDouble(sampling));
       Map<String, Map<String, String>> byGroup = new HashMap<>();
       for (int s = 0; s < services; s++) {
-        String group = NodeGroups.key(NodeRole.SIDECAR, GeneratedMesh.serviceName(s));
+        String group = new GroupKey(NodeRole.SIDECAR, GeneratedMesh.serviceName(s)).toString();
         byGroup.put(group, MeshSnapshots.build(config, group).versions());
       }
       versions.put(sampling, byGroup);

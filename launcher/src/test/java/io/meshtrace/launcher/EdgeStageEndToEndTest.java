@@ -25,6 +25,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.xds.XdsNameResolverProvider;
+import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -247,7 +248,7 @@ class EdgeStageEndToEndTest {
     assertThat(proxies).contains("edge-client-1").contains("grpc/edge-client");
 
     // The grpc node's listener names the launcher's ext-proc ...
-    MeshSnapshots.Result grpc = run.xds().plane().results().get("grpc/edge-client");
+    MeshSnapshots.Result grpc = run.xds().plane().served().get(GroupKey.parse("grpc/edge-client"));
     HttpConnectionManager api = grpc.snapshot().listeners().resources().get("backend")
         .getApiListener().getApiListener().unpack(HttpConnectionManager.class);
     assertThat(api.getHttpFilters(0).getTypedConfig().unpack(ExternalProcessor.class)
@@ -255,7 +256,7 @@ class EdgeStageEndToEndTest {
         .isEqualTo("dns:///127.0.0.1:" + run.extProcPort());
 
     // ... and so does the Envoy gateway of the same run (edge listener -> ext_proc cluster).
-    MeshSnapshots.Result gw = run.xds().plane().results().get("gateway/meshtrace-gateway");
+    MeshSnapshots.Result gw = run.xds().plane().served().get(GroupKey.parse("gateway/meshtrace-gateway"));
     assertThat(gw.errors()).isEmpty();
     Listener edge = gw.snapshot().listeners().resources().get("edge");
     HttpConnectionManager edgeHcm = edge.getFilterChains(0).getFilters(0).getTypedConfig()

@@ -4,6 +4,7 @@ import io.meshtrace.cli.ExitCode;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.ConfigParser;
 import io.meshtrace.xds.config.MeshConfig;
+import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,7 +46,7 @@ final class ValidateCommand implements Callable<Integer> {
   static int validate(Path file, PrintStream out, PrintStream err) {
     List<String> errors;
     MeshConfig config = null;
-    Map<String, MeshSnapshots.Result> results = Map.of();
+    Map<GroupKey, MeshSnapshots.Result> results = Map.of();
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);

@@ -118,11 +118,7 @@ public final class AdminApi {
           : c.meshVersion() != null ? "meshVersion" : "default");
       out.put("warnings", c.warnings());
     }
-    Map<String, Object> versions = new TreeMap<>();
-    for (Map.Entry<String, MeshSnapshots.Result> e : plane.results().entrySet()) {
-      versions.put(e.getKey(), new TreeMap<>(e.getValue().versions()));
-    }
-    out.put("versions", versions);
+    out.put("versions", plane.versionsByGroup());
     out.put("lastRejected", store.lastErrors());
     return out;
   }

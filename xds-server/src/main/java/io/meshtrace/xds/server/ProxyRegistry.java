@@ -7,103 +7,62 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.NodeGroups;
 import io.meshtrace.xds.snapshot.NodeRole;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows every ADS stream through java-control-plane's callbacks: which node it is (the node
- * arrives on the first request only when Envoy sets {@code set_node_on_first_message_only}),
- * its group, the version sent and acknowledged per resource type, and NACKs.
+ * Follows every ADS stream through java-control-plane's callbacks: which node it is, its group,
+ * the version sent and acknowledged per resource type, and NACKs.
  *
- * <p>A NACK is a request whose {@code error_detail} is set; it is logged once per stream, type
- * and rejected version, and counted in {@code meshtrace_xds_nacks_total}.
+ * <p>A NACK is a request whose {@code error_detail} is set. Every NACK is counted in
+ * {@code meshtrace_xds_nacks_total}; it is logged once per node, type and rejected version
+ * whatever its nonce (a NACK naming a nonce we never sent is logged as version {@code ?}), with
+ * the node id and message clipped, and at most a line a second in a flood.
  */
 public final class ProxyRegistry implements DiscoveryServerCallbacks {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyRegistry.class);
   private static final NodeGroups GROUPS = new NodeGroups();
-  private static final int NONCES_KEPT = 16;
+  /** Characters of a NACK message kept for {@code /proxies}. */
+  private static final int NACK_MESSAGE_CHARS = 1024;
+  /** (node, type, version) triples whose NACK was logged, oldest forgotten first. */
+  private static final int NACKS_REMEMBERED = 4096;
 
-  /** The stream whose request is being handled on this thread (set before the cache runs). */
-  private static final ThreadLocal<Long> CURRENT = new ThreadLocal<>();
+  private static final Map<String, String> SERVED = Map.of(
+      Resources.V3.CLUSTER_TYPE_URL, "clusters",
+      Resources.V3.ENDPOINT_TYPE_URL, "endpoints",
+      Resources.V3.LISTENER_TYPE_URL, "listeners",
+      Resources.V3.ROUTE_TYPE_URL, "routes");
 
-  private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
+  private final Map<Long, AdsStream> streams = new ConcurrentHashMap<>();
   private final Metrics metrics;
+  private final BoundedLog connects = new BoundedLog(LOG, 50, 60);
+  private final BoundedLog nackLog = new BoundedLog(LOG, 50, 60);
+  private final Set<String> nacksLogged = Collections.newSetFromMap(
+      new LinkedHashMap<String, Boolean>() {
+        private static final long serialVersionUID = 1L;
 
-  /** A NACK as shown by {@code /proxies}. */
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > NACKS_REMEMBERED;
+        }
+      });
+
+  /** A NACK as shown by {@code /proxies}; the message is clipped. */
   public record Nack(String type, String version, String nonce, String message, Instant at) {}
-
-  /** Per stream and resource type. */
-  static final class TypeState {
-    volatile String sent = "";
-    volatile String acked = "";
-    volatile String sentNonce = "";
-    volatile String lastNackedVersion;
-    volatile long nacks;
-    private final Map<String, String> nonceVersions = new LinkedHashMap<>() {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-        return size() > NONCES_KEPT;
-      }
-    };
-
-    private final Map<String, Map<String, String>> nonceResources = new LinkedHashMap<>() {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
-        return size() > NONCES_KEPT;
-      }
-    };
-
-    synchronized void sentResources(String nonce, Map<String, String> resources) {
-      nonceResources.put(nonce, resources);
-    }
-
-    synchronized Map<String, String> resourcesOf(String nonce) {
-      return nonceResources.get(nonce);
-    }
-
-    synchronized void sent(String nonce, String version) {
-      nonceVersions.put(nonce, version);
-      sent = version;
-      sentNonce = nonce;
-    }
-
-    synchronized String versionOf(String nonce) {
-      return nonceVersions.get(nonce);
-    }
-  }
-
-  /** One ADS stream. */
-  static final class Stream {
-    final long id;
-    final Instant opened = Instant.now();
-    volatile Node node;
-    volatile String group = "";
-    volatile boolean delta;
-    volatile Nack lastNack;
-    final Map<String, TypeState> types = new ConcurrentHashMap<>();
-
-    Stream(long id) {
-      this.id = id;
-    }
-
-    TypeState type(String t) {
-      return types.computeIfAbsent(t, k -> new TypeState());
-    }
-  }
 
   /** Creates a registry that counts into {@code metrics}. */
   public ProxyRegistry(Metrics metrics) {
@@ -114,61 +73,27 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     metrics.gauge("meshtrace_xds_streams", "Open ADS streams", () -> streams.size());
   }
 
-  /** Short name of a type URL: {@code listeners}, {@code clusters}, ... */
+  /**
+   * Short name of a type this control plane serves ({@code clusters}, {@code endpoints},
+   * {@code listeners}, {@code routes}), or null for any other type URL.
+   */
   static String typeName(String typeUrl) {
-    switch (typeUrl) {
-      case Resources.V3.CLUSTER_TYPE_URL:
-        return "clusters";
-      case Resources.V3.ENDPOINT_TYPE_URL:
-        return "endpoints";
-      case Resources.V3.LISTENER_TYPE_URL:
-        return "listeners";
-      case Resources.V3.ROUTE_TYPE_URL:
-        return "routes";
-      case Resources.V3.SECRET_TYPE_URL:
-        return "secrets";
-      default:
-        return typeUrl;
-    }
+    return SERVED.get(typeUrl);
   }
 
-  /** The stream being served on the calling thread, or null. */
-  static Long currentStream() {
-    return CURRENT.get();
-  }
-
-  /** The node of a stream (from its first request), or null. */
-  Node node(long streamId) {
-    Stream s = streams.get(streamId);
-    return s == null ? null : s.node;
-  }
-
-  /** The version a stream was sent in the response with this nonce, or null. */
-  String versionSent(long streamId, String typeUrl, String nonce) {
-    Stream s = streams.get(streamId);
-    return s == null ? null : s.type(typeName(typeUrl)).versionOf(nonce);
-  }
-
-  /** Resource name to version of the delta response with this nonce, or null. */
-  Map<String, String> deltaResourcesSent(long streamId, String typeUrl, String nonce) {
-    Stream s = streams.get(streamId);
-    return s == null ? null : s.type(typeName(typeUrl)).resourcesOf(nonce);
-  }
-
-  /** Groups of all connected nodes. */
-  java.util.Set<String> connectedGroups() {
-    java.util.Set<String> out = new java.util.TreeSet<>();
-    streams.values().forEach(s -> {
-      if (!s.group.isEmpty()) {
-        out.add(s.group);
-      }
-    });
-    return out;
+  /** Number of open streams. */
+  int size() {
+    return streams.size();
   }
 
   @Override
   public void onStreamOpen(long streamId, String typeUrl) {
-    streams.put(streamId, new Stream(streamId));
+    AdsStream s = AdsStream.current();
+    if (s == null || s.id != -1) {
+      s = new AdsStream(false);
+    }
+    s.id = streamId;
+    streams.put(streamId, s);
   }
 
   @Override
@@ -182,22 +107,25 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
   }
 
   private void closed(long streamId) {
-    Stream s = streams.remove(streamId);
+    AdsStream s = streams.remove(streamId);
     if (s != null && LOG.isDebugEnabled()) {
-      LOG.debug("[{}] stream of {} closed", streamId, s.node == null ? "?" : s.node.getId());
+      LOG.debug("[{}] stream of {} closed", streamId, nodeId(s));
     }
   }
 
   @Override
   public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
-    CURRENT.set(streamId);
-    Stream s = stream(streamId, request.hasNode() ? request.getNode() : null, false);
+    AdsStream s = stream(streamId, request.hasNode() ? request.getNode() : null);
     String type = typeName(request.getTypeUrl());
-    TypeState t = s.type(type);
+    if (s == null || type == null) {
+      return;
+    }
+    AdsStream.TypeState t = s.type(type);
     String nonce = request.getResponseNonce();
     if (request.hasErrorDetail()) {
-      String rejected = t.versionOf(nonce);
-      nack(s, t, type, rejected == null ? "?" : rejected, nonce,
+      t.rejectSotw(nonce);
+      AdsStream.Sent sent = t.sentWith(nonce);
+      nack(s, t, type, sent == null ? "?" : sent.version(), nonce,
           request.getErrorDetail().getMessage());
     } else if (!nonce.isEmpty() && nonce.equals(t.sentNonce)) {
       acked(t, type, request.getVersionInfo());
@@ -206,80 +134,102 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
 
   @Override
   public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
-    CURRENT.set(streamId);
-    Stream s = stream(streamId, request.hasNode() ? request.getNode() : null, true);
+    AdsStream s = stream(streamId, request.hasNode() ? request.getNode() : null);
     String type = typeName(request.getTypeUrl());
-    TypeState t = s.type(type);
     String nonce = request.getResponseNonce();
-    if (nonce.isEmpty()) {
+    if (s != null) {
+      s.delta = true;
+    }
+    if (s == null || type == null || nonce.isEmpty()) {
       return;
     }
-    String version = t.versionOf(nonce);
+    AdsStream.TypeState t = s.type(type);
+    AdsStream.Sent sent = t.sentWith(nonce);
     if (request.hasErrorDetail()) {
-      nack(s, t, type, version == null ? "?" : version, nonce,
+      t.rejectDelta(nonce);
+      nack(s, t, type, sent == null ? "?" : sent.version(), nonce,
           request.getErrorDetail().getMessage());
-    } else if (version != null && nonce.equals(t.sentNonce)) {
-      acked(t, type, version);
+    } else if (sent != null && nonce.equals(t.sentNonce)) {
+      acked(t, type, sent.version());
     }
   }
 
   @Override
   public void onV3StreamResponse(long streamId, DiscoveryRequest request,
       DiscoveryResponse response) {
-    sent(streamId, response.getTypeUrl(), response.getNonce(), response.getVersionInfo());
+    AdsStream s = streams.get(streamId);
+    String type = typeName(response.getTypeUrl());
+    if (s == null || type == null) {
+      return;
+    }
+    s.type(type).sent(response.getNonce(), response.getVersionInfo(),
+        request.getResourceNamesList());
+    metrics.increment("meshtrace_xds_responses_total", Metrics.label("type", type));
   }
 
   @Override
   public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request,
       DeltaDiscoveryResponse response) {
-    Stream s = streams.get(streamId);
-    if (s != null) {
-      Map<String, String> resources = new LinkedHashMap<>();
-      response.getResourcesList().forEach(r -> resources.put(r.getName(), r.getVersion()));
-      s.type(typeName(response.getTypeUrl())).sentResources(response.getNonce(), resources);
-    }
-    sent(streamId, response.getTypeUrl(), response.getNonce(),
-        response.getSystemVersionInfo());
-  }
-
-  private void sent(long streamId, String typeUrl, String nonce, String version) {
-    Stream s = streams.get(streamId);
-    if (s == null) {
+    AdsStream s = streams.get(streamId);
+    String type = typeName(response.getTypeUrl());
+    if (s == null || type == null) {
       return;
     }
-    String type = typeName(typeUrl);
-    s.type(type).sent(nonce, version);
+    Map<String, String> resources = new LinkedHashMap<>();
+    response.getResourcesList().forEach(r -> resources.put(r.getName(), r.getVersion()));
+    s.type(type).sentDelta(response.getNonce(), response.getSystemVersionInfo(), resources,
+        response.getRemovedResourcesList());
     metrics.increment("meshtrace_xds_responses_total", Metrics.label("type", type));
   }
 
-  private Stream stream(long streamId, Node node, boolean delta) {
-    Stream s = streams.computeIfAbsent(streamId, Stream::new);
-    s.delta = delta;
-    if (node != null && s.node == null) {
-      s.node = node;
-      s.group = GROUPS.hash(node);
-      LOG.info("[{}] node {} connected ({}, group {})", streamId, node.getId(),
-          delta ? "delta" : "sotw", s.group);
+  /**
+   * The stream, with its node and group taken from the first request when the guard did not fix
+   * them (a discovery server built without it).
+   */
+  private AdsStream stream(long streamId, Node node) {
+    AdsStream s = streams.get(streamId);
+    if (s == null) {
+      return null;
+    }
+    if (s.node() == null && node != null) {
+      s.assign(node, GROUPS.hash(node));
+    }
+    if (!s.announced && s.node() != null) {
+      s.announced = true;
+      connects.info("[{}] node {} connected ({}, group {})", streamId, nodeId(s),
+          s.delta ? "delta" : "sotw", BoundedLog.clip(String.valueOf(s.group()),
+              BoundedLog.ID_CHARS));
     }
     return s;
   }
 
-  private void acked(TypeState t, String type, String version) {
+  private static String nodeId(AdsStream s) {
+    Node n = s.node();
+    return n == null ? "?" : BoundedLog.clip(n.getId(), BoundedLog.ID_CHARS);
+  }
+
+  private void acked(AdsStream.TypeState t, String type, String version) {
     if (!version.equals(t.acked)) {
       t.acked = version;
       metrics.increment("meshtrace_xds_acks_total", Metrics.label("type", type));
     }
   }
 
-  private void nack(Stream s, TypeState t, String type, String version, String nonce,
-      String message) {
+  private void nack(AdsStream s, AdsStream.TypeState t, String type, String version,
+      String nonce, String message) {
     t.nacks++;
-    s.lastNack = new Nack(type, version, nonce, message, Instant.now());
+    s.lastNack = new Nack(type, version, BoundedLog.clip(nonce, BoundedLog.ID_CHARS),
+        BoundedLog.clip(message, NACK_MESSAGE_CHARS), Instant.now());
     metrics.increment("meshtrace_xds_nacks_total", Metrics.label("type", type));
-    if (!version.equals(t.lastNackedVersion)) {
-      t.lastNackedVersion = version;
-      LOG.warn("[{}] node {} rejected {} version {}: {}", s.id,
-          s.node == null ? "?" : s.node.getId(), type, version, message);
+    // Keyed by the whole id (bounded by AdsLimits.maxNodeIdLength), logged clipped.
+    Node n = s.node();
+    boolean first;
+    synchronized (nacksLogged) {
+      first = nacksLogged.add((n == null ? "" : n.getId()) + '\0' + type + '\0' + version);
+    }
+    if (first) {
+      nackLog.warn("[{}] node {} rejected {} version {}: {}", s.id, nodeId(s), type, version,
+          BoundedLog.clip(message, BoundedLog.TEXT_CHARS));
     } else if (LOG.isDebugEnabled()) {
       LOG.debug("[{}] {} version {} rejected again", s.id, type, version);
     }
@@ -288,27 +238,31 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
   /** One entry per connected stream, as shown by {@code GET /proxies}. */
   public List<Map<String, Object>> proxies() {
     List<Map<String, Object>> out = new ArrayList<>();
-    for (Stream s : new TreeMap<>(streams).values()) {
+    for (AdsStream s : new TreeMap<>(streams).values()) {
       Map<String, Object> p = new LinkedHashMap<>();
-      Node n = s.node;
+      Node n = s.node();
+      GroupKey g = s.group();
       p.put("stream", s.id);
       p.put("node", n == null ? "" : n.getId());
       p.put("cluster", n == null ? "" : n.getCluster());
       p.put("role", n == null ? "" : NodeRole.of(n).key());
-      p.put("group", s.group);
+      p.put("group", g == null ? "" : g.toString());
       p.put("protocol", s.delta ? "delta" : "sotw");
       p.put("connected", s.opened.toString());
       Map<String, Object> types = new TreeMap<>();
-      for (Map.Entry<String, TypeState> e : s.types.entrySet()) {
+      for (Map.Entry<String, AdsStream.TypeState> e : s.types().entrySet()) {
+        AdsStream.TypeState ts = e.getValue();
         Map<String, Object> t = new LinkedHashMap<>();
-        t.put("sent", e.getValue().sent);
-        t.put("acked", e.getValue().acked);
-        t.put("synced", !e.getValue().sent.isEmpty()
-            && e.getValue().sent.equals(e.getValue().acked));
-        t.put("nacks", e.getValue().nacks);
+        t.put("sent", ts.sent);
+        t.put("acked", ts.acked);
+        t.put("synced", !ts.sent.isEmpty() && ts.sent.equals(ts.acked));
+        t.put("nacks", ts.nacks);
         types.put(e.getKey(), t);
       }
       p.put("types", types);
+      if (!s.unservedTypes().isEmpty()) {
+        p.put("unserved", new TreeSet<>(s.unservedTypes()));
+      }
       Nack nack = s.lastNack;
       if (nack != null) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -7,96 +7,92 @@ import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
-import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.meshtrace.xds.snapshot.NodeGroups;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Sits between java-control-plane's stream handling and the snapshot cache and fixes two things
- * the cache cannot know by itself:
+ * Sits between java-control-plane's stream handling and the snapshot cache so that a NACK is
+ * never answered with what was rejected. After a NACK of any type the cache would answer at
+ * once, forever:
  *
  * <ul>
- *   <li>Group by stream: Envoy with {@code set_node_on_first_message_only} (and grpc-xds) sends
- *       the node once; later requests carry none, and the cache would group them as an empty
- *       node. The stream's first node is put back into each request.
- *   <li>No re-send loop after a NACK: a SotW NACK carries the last <em>accepted</em> version, so
- *       the cache would answer at once with the rejected version again, forever. The NACK is
- *       handed to the cache as if it named the rejected version: the cache then waits for the
- *       next snapshot. A delta NACK is handed over as if the client held the rejected resource
- *       versions, for the same reason.
+ *   <li>SotW, by version: a NACK carries the last <em>accepted</em> version, which differs from
+ *       the snapshot's, so the cache sends the rejected version again;
+ *   <li>SotW, by names: the cache answers at once when the request names resources the client
+ *       has not acknowledged, and a NACK of the first EDS or RDS answer acknowledges none;
+ *   <li>delta: the rejected resources stay pending and untracked, so each request of the type
+ *       gets them again.
  * </ul>
- * It also makes sure the node's group has a snapshot before the cache looks.
+ *
+ * Until a newer version of the type is sent, every request of that type on the stream is handed
+ * to the cache as if the client held what it rejected: the version and the names it answered
+ * (SotW), the resource versions (delta). The cache then answers only a new snapshot version or
+ * newly requested names; the stream's NACKs are found on {@link AdsStream#current()}.
+ *
+ * <p>After a CDS answer the cache answers an EDS request at once even at the same version (Envoy
+ * waits for EDS to finish warming changed clusters); that stays: it is one answer per CDS push.
  */
 final class StreamAwareWatcher implements ConfigWatcher {
 
-  private static final NodeGroups GROUPS = new NodeGroups();
-
   private final ConfigWatcher cache;
-  private final ProxyRegistry registry;
-  private final ControlPlane plane;
 
-  StreamAwareWatcher(ConfigWatcher cache, ProxyRegistry registry, ControlPlane plane) {
+  StreamAwareWatcher(ConfigWatcher cache) {
     this.cache = cache;
-    this.registry = registry;
-    this.plane = plane;
   }
 
   @Override
   public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
       Consumer<Response> responseConsumer, boolean hasClusterChanged,
       boolean allowDefaultEmptyEdsUpdate) {
-    DiscoveryRequest r = request.v3Request();
-    Long stream = ProxyRegistry.currentStream();
-    DiscoveryRequest.Builder b = null;
-    if (!r.hasNode() && stream != null) {
-      Node n = registry.node(stream);
-      if (n != null) {
-        b = r.toBuilder().setNode(n);
-      }
+    String type = ProxyRegistry.typeName(request.getTypeUrl());
+    if (type == null) {
+      // The stream guard answers types this server does not serve; a watch that never fires
+      // (the cache would throw on them).
+      return new Watch(ads, allowDefaultEmptyEdsUpdate, request, responseConsumer);
     }
-    if (r.hasErrorDetail() && stream != null) {
-      String rejected = registry.versionSent(stream, r.getTypeUrl(), r.getResponseNonce());
-      if (rejected != null) {
-        b = (b == null ? r.toBuilder() : b).setVersionInfo(rejected);
-      }
+    AdsStream stream = AdsStream.current();
+    AdsStream.Rejected rejected = stream == null ? null : stream.type(type).rejected();
+    XdsRequest effective = request;
+    Set<String> known = knownResourceNames;
+    if (rejected != null) {
+      effective = XdsRequest.create(request.v3Request().toBuilder()
+          .setVersionInfo(rejected.version()).build());
+      known = new HashSet<>(knownResourceNames);
+      known.addAll(rejected.names());
     }
-    DiscoveryRequest effective = b == null ? r : b.build();
-    plane.ensureGroup(GROUPS.hash(effective.getNode()));
-    return cache.createWatch(ads, b == null ? request : XdsRequest.create(effective),
-        knownResourceNames, responseConsumer, hasClusterChanged, allowDefaultEmptyEdsUpdate);
+    return cache.createWatch(ads, effective, known, responseConsumer, hasClusterChanged,
+        allowDefaultEmptyEdsUpdate);
   }
 
   @Override
   public DeltaWatch createDeltaWatch(DeltaXdsRequest request, String requesterVersion,
       Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
       Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
-    DeltaDiscoveryRequest r = request.v3Request();
-    Long stream = ProxyRegistry.currentStream();
-    DeltaXdsRequest effective = request;
-    if (!r.hasNode() && stream != null) {
-      Node n = registry.node(stream);
-      if (n != null) {
-        effective = DeltaXdsRequest.create(r.toBuilder().setNode(n).build());
-      }
+    String type = ProxyRegistry.typeName(request.getTypeUrl());
+    if (type == null) {
+      return new DeltaWatch(request, Map.of(), Set.of(), requesterVersion, isWildcard,
+          responseConsumer);
     }
+    AdsStream stream = AdsStream.current();
+    Map<String, String> rejected = stream == null ? Map.of()
+        : stream.type(type).rejectedResources();
     Map<String, String> versions = resourceVersions;
     Set<String> pending = pendingResources;
-    if (r.hasErrorDetail() && stream != null) {
-      Map<String, String> rejected = registry.deltaResourcesSent(stream, r.getTypeUrl(),
-          r.getResponseNonce());
-      if (rejected != null) {
-        versions = new java.util.HashMap<>(resourceVersions);
-        versions.putAll(rejected);
-        pending = new java.util.HashSet<>(pendingResources);
-        pending.removeAll(rejected.keySet());
+    if (!rejected.isEmpty()) {
+      versions = new HashMap<>(resourceVersions);
+      pending = new HashSet<>(pendingResources);
+      for (Map.Entry<String, String> e : rejected.entrySet()) {
+        // Only resources still subscribed: one the client dropped must not come back as tracked.
+        if (isWildcard || pending.contains(e.getKey()) || versions.containsKey(e.getKey())) {
+          versions.put(e.getKey(), e.getValue());
+          pending.remove(e.getKey());
+        }
       }
     }
-    plane.ensureGroup(GROUPS.hash(effective.v3Request().getNode()));
-    return cache.createDeltaWatch(effective, requesterVersion, versions, pending, isWildcard,
+    return cache.createDeltaWatch(request, requesterVersion, versions, pending, isWildcard,
         responseConsumer, hasClusterChanged);
   }
 }

@@ -5,6 +5,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshtrace.xds.config.MeshConfig;
@@ -21,6 +22,7 @@ import javax.net.ssl.KeyManagerFactory;
  * The ADS gRPC server: SotW ({@code StreamAggregatedResources}) and delta
  * ({@code DeltaAggregatedResources}) on one port, plus the per-type discovery services, served
  * from a {@link ControlPlane}. Optionally TLS, with client certificates checked against a CA.
+ * Every stream passes the {@link StreamGuard} first (limits, types not served, clean ends).
  */
 public final class XdsServer implements AutoCloseable {
 
@@ -37,12 +39,18 @@ public final class XdsServer implements AutoCloseable {
    */
   public static XdsServer start(ServerBuilder<?> builder, ControlPlane plane) throws IOException {
     V3DiscoveryServer discovery = new V3DiscoveryServer(plane.registry(), plane.watcher());
+    StreamGuard guard = new StreamGuard(plane.limits(), plane.leases(), plane.metrics());
     Server server = builder
-        .addService(discovery.getAggregatedDiscoveryServiceImpl())
-        .addService(discovery.getClusterDiscoveryServiceImpl())
-        .addService(discovery.getEndpointDiscoveryServiceImpl())
-        .addService(discovery.getListenerDiscoveryServiceImpl())
-        .addService(discovery.getRouteDiscoveryServiceImpl())
+        .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
+            guard))
+        .addService(ServerInterceptors.intercept(discovery.getClusterDiscoveryServiceImpl(),
+            guard))
+        .addService(ServerInterceptors.intercept(discovery.getEndpointDiscoveryServiceImpl(),
+            guard))
+        .addService(ServerInterceptors.intercept(discovery.getListenerDiscoveryServiceImpl(),
+            guard))
+        .addService(ServerInterceptors.intercept(discovery.getRouteDiscoveryServiceImpl(),
+            guard))
         .build()
         .start();
     return new XdsServer(server);

@@ -1,6 +1,5 @@
 package io.meshtrace.xds.snapshot;
 
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.validate.EnvoyRules;
 import java.util.ArrayList;
@@ -11,11 +10,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Builds and checks the xDS snapshot of each node group from a {@link MeshConfig}.
- *
- * <p>A group key is {@code <role>/<service>} ({@code sidecar/productpage},
- * {@code grpc/reviews}, {@code sidecar/} for nodes whose service is not in the config). Versions
- * are content hashes, 16 hex chars per resource type ({@code 3f9a0c1d22e4b781}).
+ * Builds and checks the xDS snapshot of each node group ({@link GroupKey}) from a
+ * {@link MeshConfig}. Versions are content hashes, 16 hex chars per resource type
+ * ({@code 3f9a0c1d22e4b781}).
  */
 public final class MeshSnapshots {
 
@@ -33,7 +30,7 @@ public final class MeshSnapshots {
    * @param snapshot the snapshot, null when {@code errors} is not empty
    * @param versions version per type name ({@link #TYPES})
    */
-  public record Result(String group, Snapshot snapshot, Map<String, String> versions,
+  public record Result(GroupKey group, VersionedSnapshot snapshot, Map<String, String> versions,
       List<String> errors) {
     /** Whether the snapshot may be pushed. */
     public boolean ok() {
@@ -41,44 +38,70 @@ public final class MeshSnapshots {
     }
   }
 
+  /**
+   * Every group of a config checked, and the snapshots of the groups asked to be kept.
+   *
+   * @param kept results of the groups asked for, by group
+   * @param versions versions per type of every group that built without problems
+   * @param errors all distinct problems, in order; the config must not be served when not empty
+   */
+  public record Checked(Map<GroupKey, Result> kept, Map<GroupKey, Map<String, String>> versions,
+      List<String> errors) {}
+
   /** The checker for Envoy's validate rules over every type this control plane sends. */
   public static EnvoyRules rules() {
     return RULES;
   }
 
   /**
-   * The group keys a config defines: sidecar and grpc for every service, each role's default,
-   * and the gateway of the shipped bootstrap ({@code gateway/meshtrace-gateway}). Gateways of
-   * other node clusters get their group when they connect.
+   * The groups a config defines: sidecar and grpc for every service, each role's default, and
+   * the gateway of the shipped bootstrap ({@code gateway/meshtrace-gateway}). Nodes of other
+   * services and gateways of other node clusters get their group when they connect.
    */
-  public static List<String> groups(MeshConfig config) {
-    List<String> out = new ArrayList<>();
+  public static List<GroupKey> groups(MeshConfig config) {
+    List<GroupKey> out = new ArrayList<>();
     for (NodeRole role : NodeRole.values()) {
-      out.add(NodeGroups.key(role, ""));
+      out.add(new GroupKey(role, ""));
       if (role == NodeRole.GATEWAY) {
-        out.add(NodeGroups.key(role, NodeGroups.DEFAULT_GATEWAY_CLUSTER));
+        out.add(new GroupKey(role, NodeGroups.DEFAULT_GATEWAY_CLUSTER));
       } else {
-        config.services().forEach(s -> out.add(NodeGroups.key(role, s.name())));
+        config.services().forEach(s -> out.add(new GroupKey(role, s.name())));
       }
     }
     return out;
   }
 
+  /** Whether the config defines this group (see {@link #groups}). */
+  public static boolean defines(MeshConfig config, GroupKey group) {
+    if (group.service().isEmpty()) {
+      return true;
+    }
+    if (group.role() == NodeRole.GATEWAY) {
+      return group.service().equals(NodeGroups.DEFAULT_GATEWAY_CLUSTER);
+    }
+    return config.service(group.service()) != null;
+  }
+
   /** Builds and checks one group's snapshot. */
-  public static Result build(MeshConfig config, String group) {
+  public static Result build(MeshConfig config, GroupKey group) {
     return build(config, group, RULES.memoizing());
+  }
+
+  /** Builds one group named in its printed form ({@code sidecar/productpage}), for tools. */
+  public static Result build(MeshConfig config, String group) {
+    return build(config, GroupKey.parse(group));
   }
 
   /**
    * Builds one group with a checker shared by the groups of one build: groups share most of
    * their clusters, endpoints and filter configs, and each distinct one is checked once.
    */
-  private static Result build(MeshConfig config, String group, EnvoyRules rules) {
+  private static Result build(MeshConfig config, GroupKey group, EnvoyRules rules) {
     SnapshotBuilder b = new SnapshotBuilder(config, group, rules).build();
     if (!b.errors().isEmpty()) {
       return new Result(group, null, Map.of(), b.errors());
     }
-    Snapshot s = VersionedSnapshot.create(b.clusters(), b.endpoints(), b.listeners(),
+    VersionedSnapshot s = VersionedSnapshot.create(b.clusters(), b.endpoints(), b.listeners(),
         b.routes());
     Map<String, String> versions = new LinkedHashMap<>();
     versions.put("clusters", s.clusters().version());
@@ -93,19 +116,44 @@ public final class MeshSnapshots {
    * whose service left the config). Returns the results by group; {@link #errors} of the map
    * gathers the problems.
    */
-  public static Map<String, Result> buildAll(MeshConfig config, Set<String> extraGroups) {
-    Set<String> groups = new LinkedHashSet<>(groups(config));
+  public static Map<GroupKey, Result> buildAll(MeshConfig config, Set<GroupKey> extraGroups) {
+    Set<GroupKey> groups = new LinkedHashSet<>(groups(config));
     groups.addAll(extraGroups);
-    Map<String, Result> out = new LinkedHashMap<>();
+    Map<GroupKey, Result> out = new LinkedHashMap<>();
     EnvoyRules rules = RULES.memoizing();
-    for (String g : groups) {
+    for (GroupKey g : groups) {
       out.put(g, build(config, g, rules));
     }
     return out;
   }
 
+  /**
+   * Builds and checks every group the config defines and every group in {@code keep}, and keeps
+   * only the snapshots of {@code keep}: a group nobody uses is built to be checked, then
+   * dropped, so memory follows the groups in use, not the config's size.
+   */
+  public static Checked check(MeshConfig config, Set<GroupKey> keep) {
+    Set<GroupKey> groups = new LinkedHashSet<>(groups(config));
+    groups.addAll(keep);
+    Map<GroupKey, Result> kept = new LinkedHashMap<>();
+    Map<GroupKey, Map<String, String>> versions = new LinkedHashMap<>();
+    Set<String> errors = new LinkedHashSet<>();
+    EnvoyRules rules = RULES.memoizing();
+    for (GroupKey g : groups) {
+      Result r = build(config, g, rules);
+      errors.addAll(r.errors());
+      if (r.ok()) {
+        versions.put(g, r.versions());
+      }
+      if (keep.contains(g)) {
+        kept.put(g, r);
+      }
+    }
+    return new Checked(kept, versions, List.copyOf(errors));
+  }
+
   /** All distinct problems of a set of results, in order. */
-  public static List<String> errors(Map<String, Result> results) {
+  public static List<String> errors(Map<GroupKey, Result> results) {
     Set<String> out = new LinkedHashSet<>();
     results.values().forEach(r -> out.addAll(r.errors()));
     return List.copyOf(out);

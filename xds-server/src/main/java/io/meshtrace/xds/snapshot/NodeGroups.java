@@ -5,11 +5,11 @@ import io.envoyproxy.controlplane.cache.NodeGroup;
 import io.envoyproxy.envoy.config.core.v3.Node;
 
 /**
- * Groups nodes by role and service: {@code sidecar/productpage}, {@code grpc/reviews},
- * {@code gateway/meshtrace-gateway}, {@code sidecar/} (service unknown: outbound only). The service is the node metadata key
- * {@code SERVICE}, else the node's {@code cluster} (Envoy's {@code --service-cluster}).
+ * Groups nodes by role and service ({@link GroupKey}). The service is the node metadata key
+ * {@code SERVICE}, else the node's {@code cluster} (Envoy's {@code --service-cluster}); a node
+ * that names neither is in {@code <role>/} (outbound only).
  */
-public final class NodeGroups implements NodeGroup<String> {
+public final class NodeGroups implements NodeGroup<GroupKey> {
 
   /** Node cluster of the gateway in the shipped bootstrap ({@code bootstrap --role gateway}). */
   public static final String DEFAULT_GATEWAY_CLUSTER = "meshtrace-gateway";
@@ -18,24 +18,8 @@ public final class NodeGroups implements NodeGroup<String> {
   public static final String SERVICE_KEY = "SERVICE";
 
   @Override
-  public String hash(Node node) {
-    return key(NodeRole.of(node), service(node));
-  }
-
-  /** The group key for a role and service name (may be empty). */
-  public static String key(NodeRole role, String service) {
-    return role.key() + "/" + service;
-  }
-
-  /** The role part of a group key. */
-  public static NodeRole role(String key) {
-    NodeRole r = NodeRole.parse(key.substring(0, Math.max(0, key.indexOf('/'))));
-    return r == null ? NodeRole.SIDECAR : r;
-  }
-
-  /** The service part of a group key (may be empty). */
-  public static String service(String key) {
-    return key.substring(key.indexOf('/') + 1);
+  public GroupKey hash(Node node) {
+    return new GroupKey(NodeRole.of(node), service(node));
   }
 
   private static String service(Node node) {

@@ -26,12 +26,16 @@ final class SnapshotBuilder {
   private final ResourceSet set;
 
   SnapshotBuilder(MeshConfig config, String group, EnvoyRules rules) {
+    this(config, GroupKey.parse(group), rules);
+  }
+
+  SnapshotBuilder(MeshConfig config, GroupKey group, EnvoyRules rules) {
     this.config = config;
-    this.role = NodeGroups.role(group);
-    String service = NodeGroups.service(group);
+    this.role = group.role();
+    String service = group.service();
     this.self = config.service(service);
     this.serviceName = service.isEmpty() ? "unknown" : service;
-    this.set = new ResourceSet(group, rules);
+    this.set = new ResourceSet(group.toString(), rules);
   }
 
   List<String> errors() {

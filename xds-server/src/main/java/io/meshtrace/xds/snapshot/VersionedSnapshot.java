@@ -4,66 +4,113 @@ import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
+import io.envoyproxy.controlplane.cache.Resources.ResourceType;
+import io.envoyproxy.controlplane.cache.Snapshot;
 import io.envoyproxy.controlplane.cache.SnapshotResources;
 import io.envoyproxy.controlplane.cache.VersionedResource;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Snapshots whose versions are content hashes: each resource's version is the SHA-256 of its
- * deterministic serialization, each type's version the SHA-256 over its resources' names and
- * versions. The same config gives the same versions in every process, so a restart does not make
- * Envoy reload anything. ({@code Snapshot.create} would version resources by
- * {@code Message.hashCode()}, which differs between processes.)
+ * One group's clusters, endpoints, listeners and routes, versioned by content: each resource's
+ * version is the SHA-256 of its deterministic serialization, each type's version the SHA-256
+ * over its resources' names and versions (16 hex chars, {@code 3f9a0c1d22e4b781}). The same
+ * config gives the same versions in every process, so a restart does not make Envoy reload
+ * anything ({@code v3.Snapshot.create} versions resources by {@code Message.hashCode()}, which
+ * differs between processes).
+ *
+ * <p>It extends java-control-plane's public abstract {@link Snapshot}, which its cache is generic
+ * over, and implements the three lookups the cache makes; resource types this control plane does
+ * not serve (secrets, and any type a later java-control-plane adds) are empty.
  */
-final class VersionedSnapshot {
+public final class VersionedSnapshot extends Snapshot {
 
-  private static final Constructor<?> AUTO_VALUE;
+  private final SnapshotResources<Cluster> clusters;
+  private final SnapshotResources<ClusterLoadAssignment> endpoints;
+  private final SnapshotResources<Listener> listeners;
+  private final SnapshotResources<RouteConfiguration> routes;
+  private final Map<ResourceType, SnapshotResources<?>> byType = new EnumMap<>(
+      ResourceType.class);
+  private final Map<ResourceType, Map<String, VersionedResource<? extends Message>>> versioned =
+      new EnumMap<>(ResourceType.class);
 
-  static {
-    // v3.Snapshot has no public factory taking versioned resources, and javac cannot compile a
-    // subclass of it (its versionedResources() generic signature does not match the base
-    // class's). Its AutoValue constructor takes exactly the five resource sets.
-    try {
-      Class<?> c = Class.forName("io.envoyproxy.controlplane.cache.v3.AutoValue_Snapshot");
-      Constructor<?> k = c.getDeclaredConstructor(SnapshotResources.class,
-          SnapshotResources.class, SnapshotResources.class, SnapshotResources.class,
-          SnapshotResources.class);
-      k.setAccessible(true);
-      AUTO_VALUE = k;
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
+  private VersionedSnapshot(SnapshotResources<Cluster> clusters,
+      SnapshotResources<ClusterLoadAssignment> endpoints, SnapshotResources<Listener> listeners,
+      SnapshotResources<RouteConfiguration> routes) {
+    this.clusters = clusters;
+    this.endpoints = endpoints;
+    this.listeners = listeners;
+    this.routes = routes;
+    byType.put(ResourceType.CLUSTER, clusters);
+    byType.put(ResourceType.ENDPOINT, endpoints);
+    byType.put(ResourceType.LISTENER, listeners);
+    byType.put(ResourceType.ROUTE, routes);
+    byType.forEach((type, r) -> versioned.put(type,
+        Collections.unmodifiableMap(r.versionedResources())));
   }
 
-  private VersionedSnapshot() {}
-
-  static Snapshot create(Map<String, Cluster> clusters,
+  /**
+   * Versions the resources by content. Callers pass maps sorted by name, so a type's version
+   * does not depend on the order resources were built in.
+   */
+  public static VersionedSnapshot create(Map<String, Cluster> clusters,
       Map<String, ClusterLoadAssignment> endpoints, Map<String, Listener> listeners,
       Map<String, RouteConfiguration> routes) {
-    try {
-      return (Snapshot) AUTO_VALUE.newInstance(resources(clusters), resources(endpoints),
-          resources(listeners), resources(routes), resources(Map.<String, Secret>of()));
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("java-control-plane Snapshot layout changed", e);
-    }
+    return new VersionedSnapshot(resources(clusters), resources(endpoints),
+        resources(listeners), resources(routes));
+  }
+
+  /** The CDS resources. */
+  public SnapshotResources<Cluster> clusters() {
+    return clusters;
+  }
+
+  /** The EDS resources. */
+  public SnapshotResources<ClusterLoadAssignment> endpoints() {
+    return endpoints;
+  }
+
+  /** The LDS resources. */
+  public SnapshotResources<Listener> listeners() {
+    return listeners;
+  }
+
+  /** The RDS resources. */
+  public SnapshotResources<RouteConfiguration> routes() {
+    return routes;
+  }
+
+  @Override
+  public String version(ResourceType type, List<String> resourceNames) {
+    SnapshotResources<?> r = byType.get(type);
+    return r == null ? "" : r.version(resourceNames);
+  }
+
+  @Override
+  public Map<String, ? extends Message> resources(ResourceType type) {
+    SnapshotResources<?> r = byType.get(type);
+    return r == null ? Map.of() : r.resources();
+  }
+
+  @Override
+  public Map<String, VersionedResource<? extends Message>> versionedResources(
+      ResourceType type) {
+    return versioned.getOrDefault(type, Map.of());
   }
 
   private static <T extends Message> SnapshotResources<T> resources(Map<String, T> byName) {
-    List<VersionedResource<T>> list = new ArrayList<>();
+    List<VersionedResource<T>> list = new ArrayList<>(byName.size());
     Hasher all = Hashing.sha256().newHasher();
-    // Callers pass sorted maps: the type version does not depend on build order.
     for (Map.Entry<String, T> e : byName.entrySet()) {
       String v = hash(e.getValue());
       list.add(VersionedResource.create(e.getValue(), v));
@@ -74,6 +121,7 @@ final class VersionedSnapshot {
     return SnapshotResources.create(list, names -> version);
   }
 
+  /** The content version of one resource: 16 hex chars of the SHA-256 of its bytes. */
   static String hash(Message m) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream(m.getSerializedSize());

@@ -29,7 +29,7 @@ class EnvoyBootstrapTest {
     assertThat(b.getNode().getCluster()).isEqualTo("meshtrace-gateway");
     assertThat(b.getNode().getMetadata().getFieldsOrThrow("role").getStringValue())
         .isEqualTo("gateway");
-    assertThat(new NodeGroups().hash(b.getNode())).isEqualTo("gateway/meshtrace-gateway");
+    assertThat(new NodeGroups().hash(b.getNode())).hasToString("gateway/meshtrace-gateway");
     assertThat(b.getBootstrapExtensionsList()).singleElement().satisfies(e -> {
       assertThat(e.getName()).isEqualTo("envoy.bootstrap.internal_listener");
       assertThat(e.getTypedConfig().getTypeUrl()).endsWith(
@@ -65,7 +65,7 @@ class EnvoyBootstrapTest {
         .isEqualTo(ApiConfigSource.ApiType.GRPC);
     assertThat(b.getStaticResources().getClusters(0).getType())
         .isEqualTo(Cluster.DiscoveryType.STATIC);
-    assertThat(new NodeGroups().hash(b.getNode())).isEqualTo("sidecar/productpage");
+    assertThat(new NodeGroups().hash(b.getNode())).hasToString("sidecar/productpage");
   }
 
   @Test

@@ -171,6 +171,11 @@ final class AdsTestClient implements AutoCloseable {
     deltaRequest(r.getTypeUrl(), List.of(), r.getNonce(), null);
   }
 
+  void nackDelta(DeltaDiscoveryResponse r, String message) {
+    deltaRequest(r.getTypeUrl(), List.of(), r.getNonce(),
+        Status.newBuilder().setCode(3).setMessage(message).build());
+  }
+
   // ---------------------------------------------------------------- common
 
   static <T extends Message> T unpack(Any any, Class<T> type) {
@@ -181,13 +186,41 @@ final class AdsTestClient implements AutoCloseable {
     }
   }
 
+  /** The first error that ended the stream, waiting up to {@code timeoutMs}; null if none. */
+  Throwable awaitError(long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < deadline) {
+      synchronized (errors) {
+        if (!errors.isEmpty()) {
+          return errors.get(0);
+        }
+      }
+      Thread.sleep(10);
+    }
+    return null;
+  }
+
+  /** Ends the stream the rude way: the connection goes, no half-close. */
+  void cancel() {
+    channel.shutdownNow();
+  }
+
+  /** Half-closes the stream and leaves the channel open (for clients that share one). */
+  void endStream() {
+    try {
+      if (sotw != null) {
+        sotw.onCompleted();
+      } else {
+        deltaStream.onCompleted();
+      }
+    } catch (IllegalStateException alreadyEnded) {
+      // cancelled, or ended by the server
+    }
+  }
+
   @Override
   public void close() {
-    if (sotw != null) {
-      sotw.onCompleted();
-    } else {
-      deltaStream.onCompleted();
-    }
+    endStream();
     channel.shutdownNow();
     try {
       channel.awaitTermination(5, TimeUnit.SECONDS);

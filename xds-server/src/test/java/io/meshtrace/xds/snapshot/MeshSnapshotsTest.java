@@ -24,7 +24,7 @@ class MeshSnapshotsTest {
   void build_sameConfigTwice_sameVersions() throws Exception {
     MeshConfig a = parse(Files.readString(Path.of("config/bookinfo.yaml")));
     MeshConfig b = parse(Files.readString(Path.of("config/bookinfo.yaml")));
-    for (String g : MeshSnapshots.groups(a)) {
+    for (GroupKey g : MeshSnapshots.groups(a)) {
       assertThat(MeshSnapshots.build(a, g).versions())
           .isEqualTo(MeshSnapshots.build(b, g).versions());
     }

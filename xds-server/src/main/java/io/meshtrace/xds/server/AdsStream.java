@@ -1,0 +1,192 @@
+package io.meshtrace.xds.server;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.meshtrace.xds.snapshot.GroupKey;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * One ADS stream as this control plane follows it: the node it serves (fixed by the first
+ * request), its group, and per resource type what was sent, acknowledged and rejected.
+ *
+ * <p>Created by the {@link StreamGuard} when the call starts, found by java-control-plane's
+ * callbacks under their stream id ({@link ProxyRegistry}), and made {@link #current()} for the
+ * {@link StreamAwareWatcher} while the guard hands it a request: the cache's watch API carries no
+ * stream, and the watcher needs this one's NACKs.
+ */
+final class AdsStream {
+
+  private static final ThreadLocal<AdsStream> CURRENT = new ThreadLocal<>();
+
+  /** Responses remembered per type, by nonce: enough for a NACK of any response in flight. */
+  private static final int NONCES_KEPT = 16;
+
+  final Instant opened = Instant.now();
+  volatile boolean delta;
+  /** java-control-plane's id of this stream; -1 until its first callback. */
+  volatile long id = -1;
+  private volatile Node node;
+  private volatile GroupKey group;
+  volatile ProxyRegistry.Nack lastNack;
+  volatile boolean announced;
+  private final Map<String, TypeState> types = new ConcurrentHashMap<>();
+  /** Type URLs this server does not serve, with the names last answered (an empty answer). */
+  private final Map<String, List<String>> unserved = new ConcurrentHashMap<>();
+
+  AdsStream(boolean delta) {
+    this.delta = delta;
+  }
+
+  /** The stream whose request the calling thread is handling, or null. */
+  static AdsStream current() {
+    return CURRENT.get();
+  }
+
+  /** Runs {@code work} with this stream {@link #current()}; the thread-local is cleared after. */
+  <T> T call(Supplier<T> work) {
+    AdsStream outer = CURRENT.get();
+    CURRENT.set(this);
+    try {
+      return work.get();
+    } finally {
+      if (outer == null) {
+        CURRENT.remove();
+      } else {
+        CURRENT.set(outer);
+      }
+    }
+  }
+
+  /** {@link #call} for work without a result. */
+  void run(Runnable work) {
+    call(() -> {
+      work.run();
+      return null;
+    });
+  }
+
+  /** The node of the stream's first request, or null before it. */
+  Node node() {
+    return node;
+  }
+
+  /** The group of {@link #node()}, or null before the first request. */
+  GroupKey group() {
+    return group;
+  }
+
+  /** Fixes the stream's node and group (first request). */
+  void assign(Node n, GroupKey g) {
+    group = g;
+    node = n;
+  }
+
+  /** Per-type state of a served type ({@code clusters}, {@code endpoints}, ...). */
+  TypeState type(String typeName) {
+    return types.computeIfAbsent(typeName, k -> new TypeState());
+  }
+
+  Map<String, TypeState> types() {
+    return types;
+  }
+
+  /** Unserved type URLs requested on this stream. */
+  Set<String> unservedTypes() {
+    return unserved.keySet();
+  }
+
+  /**
+   * Records a request of a type this server does not serve; returns whether it deserves an
+   * (empty) answer: the first request of the type, or one that names other resources.
+   */
+  boolean unservedRequest(String typeUrl, List<String> names, boolean initial) {
+    List<String> before = unserved.put(typeUrl, List.copyOf(names));
+    return initial || before == null || !before.equals(names);
+  }
+
+  /** Distinct unserved type URLs, to bound what one stream may make us remember. */
+  int unservedCount() {
+    return unserved.size();
+  }
+
+  /** A response as the NACK of it needs it. */
+  record Sent(String version, List<String> names, Map<String, String> resources) {}
+
+  /** A SotW answer the client rejected: its version and the names it answered. */
+  record Rejected(String version, List<String> names) {}
+
+  /** What one stream was sent, acknowledged and rejected of one type. */
+  static final class TypeState {
+    volatile String sent = "";
+    volatile String acked = "";
+    volatile String sentNonce = "";
+    volatile long nacks;
+    private final Map<String, Sent> byNonce = new LinkedHashMap<>() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Sent> eldest) {
+        return size() > NONCES_KEPT;
+      }
+    };
+    private Rejected rejected;
+    private final Map<String, String> rejectedResources = new HashMap<>();
+
+    /** A SotW response: {@code names} are those of the request it answers. */
+    synchronized void sent(String nonce, String version, List<String> names) {
+      byNonce.put(nonce, new Sent(version, names, Map.of()));
+      sent = version;
+      sentNonce = nonce;
+      if (rejected != null && !rejected.version().equals(version)) {
+        rejected = null;
+      }
+    }
+
+    /** A delta response: the resources it carried with their versions, and those it removed. */
+    synchronized void sentDelta(String nonce, String version, Map<String, String> resources,
+        List<String> removed) {
+      byNonce.put(nonce, new Sent(version, List.of(), resources));
+      sent = version;
+      sentNonce = nonce;
+      rejectedResources.keySet().removeAll(resources.keySet());
+      rejectedResources.keySet().removeAll(removed);
+    }
+
+    /** The response with this nonce, or null when unknown or too old. */
+    synchronized Sent sentWith(String nonce) {
+      return byNonce.get(nonce);
+    }
+
+    /** A SotW NACK of the latest response: not to be answered with its version again. */
+    synchronized void rejectSotw(String nonce) {
+      Sent s = byNonce.get(nonce);
+      if (s != null && nonce.equals(sentNonce)) {
+        rejected = new Rejected(s.version(), s.names());
+      }
+    }
+
+    /** A delta NACK: the resource versions it carried are not to be sent again. */
+    synchronized void rejectDelta(String nonce) {
+      Sent s = byNonce.get(nonce);
+      if (s != null) {
+        rejectedResources.putAll(s.resources());
+      }
+    }
+
+    /** The SotW version the client rejected and no newer one was sent since, or null. */
+    synchronized Rejected rejected() {
+      return rejected;
+    }
+
+    /** Resource versions the client rejected over delta and that were not sent anew since. */
+    synchronized Map<String, String> rejectedResources() {
+      return rejectedResources.isEmpty() ? Map.of() : Map.copyOf(rejectedResources);
+    }
+  }
+}
