@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.meshtrace.xds.config.ConfigException;
-import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.live.ConfigStore;
+import io.meshtrace.xds.live.WriteResult;
 import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET  /config/tracing   tracing keys of the config (JSON) and the versions per group
  * PUT  /config/tracing   replace tracing keys, e.g. {"tracing":[{"randomSamplingPercentage":5}]}
- *                        (needs "Authorization: Bearer TOKEN"; 400 with messages when invalid)
+ *                        (needs "Authorization: Bearer TOKEN"; 400 with messages when invalid,
+ *                        409 when the file was edited since it was applied, 413 over the limit)
  * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK
  * GET  /metrics          Prometheus text
  * GET  /healthz          200 while the process runs
@@ -45,7 +46,6 @@ public final class AdminServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_BODY = 1 << 20;
 
   private final HttpServer http;
   private final ExecutorService executor;
@@ -147,31 +147,26 @@ public final class AdminServer implements AutoCloseable {
     }
     byte[] body;
     try (InputStream in = ex.getRequestBody()) {
-      body = in.readNBytes(MAX_BODY + 1);
+      body = in.readNBytes(ConfigText.MAX_BYTES + 1);
     }
-    if (body.length > MAX_BODY) {
-      json(ex, 413, Map.of("error", "body larger than " + MAX_BODY + " bytes"));
-      return;
-    }
-    JsonNode patch;
+    WriteResult o;
     try {
-      patch = ConfigParser.readJson(new String(body, StandardCharsets.UTF_8));
-    } catch (ConfigException e) {
-      json(ex, 400, Map.of("errors", e.errors()));
-      return;
-    }
-    ConfigStore.Outcome o;
-    try {
-      o = store.updateTracing(patch);
+      o = store.updateTracing(body);
     } catch (IOException e) {
       LOG.error("cannot write {}: {}", store.file(), e.toString());
       metrics.increment("meshtrace_xds_admin_writes_total", Metrics.label("result", "failed"));
       json(ex, 500, Map.of("error", "config file not written, nothing changed: " + e));
       return;
     }
-    if (!o.applied()) {
-      metrics.increment("meshtrace_xds_admin_writes_total", Metrics.label("result", "rejected"));
-      json(ex, 400, Map.of("errors", o.errors()));
+    if (!o.isApplied()) {
+      int status = switch (o.status()) {
+        case CONFLICT -> 409;
+        case TOO_LARGE -> 413;
+        default -> 400;
+      };
+      metrics.increment("meshtrace_xds_admin_writes_total", Metrics.label("result",
+          status == 409 ? "conflict" : "rejected"));
+      json(ex, status, Map.of("errors", o.errors()));
       return;
     }
     metrics.increment("meshtrace_xds_admin_writes_total", Metrics.label("result", "applied"));

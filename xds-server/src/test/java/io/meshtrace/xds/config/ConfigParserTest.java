@@ -540,11 +540,11 @@ class ConfigParserTest {
 
   @Test
   void parseDuration_istioForms() {
-    assertThat(ConfigParser.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(ConfigParser.parseDuration("1.5s")).isEqualTo(Duration.ofMillis(1500));
-    assertThat(ConfigParser.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
-    assertThat(ConfigParser.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
-    assertThat(ConfigParser.parseDuration("10")).isNull();
-    assertThat(ConfigParser.parseDuration("s")).isNull();
+    assertThat(ValueSyntax.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(ValueSyntax.parseDuration("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(ValueSyntax.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(ValueSyntax.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(ValueSyntax.parseDuration("10")).isNull();
+    assertThat(ValueSyntax.parseDuration("s")).isNull();
   }
 }
