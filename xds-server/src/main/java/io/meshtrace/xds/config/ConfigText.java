@@ -40,7 +40,10 @@ import org.yaml.snakeyaml.LoaderOptions;
  * not a mesh.
  *
  * <p>{@link #MAX_BYTES} bounds the file, this reader, the admin API's request body and the file
- * the admin API writes, so whatever the API accepts the server reads back on restart.
+ * the admin API writes, so whatever the API accepts the server reads back on restart. Lines of
+ * YAML are bounded too ({@link #MAX_LINE_CHARS}): SnakeYAML's time grows with the square of a
+ * line's length (measured: a 4 MiB single line takes about 10 s, 4 MiB in 64 KiB lines well
+ * under 1 s).
  */
 public final class ConfigText {
 
@@ -50,8 +53,13 @@ public final class ConfigText {
    */
   public static final int MAX_BYTES = 4 << 20;
 
+  /** Longest line of YAML accepted, in characters. */
+  public static final int MAX_LINE_CHARS = 64 << 10;
+
   private static final int MAX_DEPTH = 64;
   private static final int MAX_MESSAGE = 200;
+  private static final String JACKSON_SOURCE =
+      "Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ";
   private static final Set<String> CORE_TAGS = Set.of("tag:yaml.org,2002:str",
       "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
       "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq");
@@ -65,7 +73,6 @@ public final class ConfigText {
       .loaderOptions(loaderOptions())
       .streamReadConstraints(LIMITS)
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .disable(YAMLGenerator.Feature.SPLIT_LINES)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
       // Without it the string "1.10" is written as 1.10 and reads back as the number 1.1.
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
@@ -92,9 +99,33 @@ public final class ConfigText {
         : "is " + bytes + " bytes; the limit is " + MAX_BYTES + " bytes (4 MiB)";
   }
 
+  /**
+   * The problem with YAML text that has a line over {@link #MAX_LINE_CHARS}, or null:
+   * {@code "line 3 is 70000 characters long; the limit is 65536"}.
+   */
+  public static String lineProblem(String text) {
+    int line = 1;
+    int start = 0;
+    for (int i = 0; i <= text.length(); i++) {
+      if (i == text.length() || text.charAt(i) == '\n') {
+        if (i - start > MAX_LINE_CHARS) {
+          return "line " + line + " is " + (i - start) + " characters long; the limit is "
+              + MAX_LINE_CHARS;
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+    return null;
+  }
+
   /** Reads one YAML document. Problems name the line: {@code yaml: line 7: ...}. */
   public static JsonNode readYaml(String text) throws ConfigException {
     checkSize("yaml", text.length() > MAX_BYTES ? text.length() : utf8Length(text));
+    String line = lineProblem(text);
+    if (line != null) {
+      throw new ConfigException(List.of("yaml: " + line));
+    }
     try {
       return checkNotEmpty(read(YAML.createParser(text), "yaml"));
     } catch (IOException e) {
@@ -173,7 +204,7 @@ public final class ConfigText {
       }
       return root;
     } catch (JsonProcessingException e) {
-      throw new ConfigException(List.of(format + ": " + describe(e)));
+      throw new ConfigException(List.of(format + ": " + describe(e, p.currentTokenLocation())));
     }
   }
 
@@ -288,9 +319,9 @@ public final class ConfigText {
   }
 
   /** A parser's message on one bounded line, without the source excerpt SnakeYAML adds. */
-  private static String describe(JsonProcessingException e) {
+  private static String describe(JsonProcessingException e, JsonLocation last) {
     String message = e.getOriginalMessage();
-    JsonLocation where = e.getLocation();
+    JsonLocation where = e.getLocation() == null ? last : e.getLocation();
     if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
       message = (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
       if (m.getProblemMark() != null) {
@@ -298,7 +329,8 @@ public final class ConfigText {
             m.getProblemMark().getColumn() + 1);
       }
     }
-    String oneLine = String.valueOf(message).replaceAll("\\s+", " ").trim();
+    String oneLine = String.valueOf(message).replaceAll("\\s+", " ").trim()
+        .replace(JACKSON_SOURCE, "");
     return at(where) + ValueSyntax.shorten(oneLine, MAX_MESSAGE);
   }
 

@@ -252,11 +252,13 @@ public final class ConfigStore {
     if (!p.errors().isEmpty()) {
       return WriteResult.of(Status.INVALID, p.errors());
     }
-    byte[] bytes = ConfigText.writeYaml(next).getBytes(StandardCharsets.UTF_8);
+    String yaml = ConfigText.writeYaml(next);
+    byte[] bytes = yaml.getBytes(StandardCharsets.UTF_8);
     String size = ConfigText.sizeProblem(bytes.length);
-    if (size != null) {
-      return WriteResult.of(Status.TOO_LARGE, List.of("(config): the file would be written"
-          + " as YAML that " + size));
+    String line = size == null ? ConfigText.lineProblem(yaml) : null;
+    if (size != null || line != null) {
+      return WriteResult.of(Status.TOO_LARGE, List.of("(config): the file would be YAML whose "
+          + (size != null ? "size " + size : line)));
     }
     if (!readsBack(bytes, next)) {
       return invalid("(body): a value cannot be written as YAML that reads back the same");
