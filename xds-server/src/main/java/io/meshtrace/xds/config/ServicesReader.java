@@ -1,5 +1,6 @@
 package io.meshtrace.xds.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meshtrace.xds.config.MeshConfig.Endpoint;
 import io.meshtrace.xds.config.MeshConfig.Locality;
 import io.meshtrace.xds.config.MeshConfig.Port;
@@ -31,9 +32,10 @@ final class ServicesReader {
   private ServicesReader() {}
 
   static List<Service> read(ConfigTree section, References refs) {
-    if (section.node() == null || section.node().isNull()) {
-      section.error(section.node() == null ? "(missing)" : "null", "required: list the"
-          + " mesh's services, or write services: [] for a mesh without any");
+    JsonNode n = section.node();
+    if (n == null || n.isNull() || n.isTextual() && n.textValue().isEmpty()) {
+      section.error(n == null ? "(missing)" : "(empty)", "required: list the mesh's"
+          + " services, or write services: [] for a mesh without any");
       return List.of();
     }
     List<Service> out = new ArrayList<>();
