@@ -121,7 +121,7 @@ public final class ConfigText {
 
   /** Reads one YAML document. Problems name the line: {@code yaml: line 7: ...}. */
   public static JsonNode readYaml(String text) throws ConfigException {
-    checkSize("yaml", text.length() > MAX_BYTES ? text.length() : utf8Length(text));
+    checkSize("yaml", utf8Length(text));
     String line = lineProblem(text);
     if (line != null) {
       throw new ConfigException(List.of("yaml: " + line));
@@ -289,8 +289,9 @@ public final class ConfigText {
         throw fail("alias *" + ValueSyntax.shorten(yaml.getText(), 40)
             + ": anchors and aliases are not supported; write the value out");
       }
-      if (yaml.getCurrentAnchor() != null) {
-        throw fail("anchor &" + ValueSyntax.shorten(yaml.getCurrentAnchor(), 40)
+      Object anchor = yaml.getObjectId(); // YAML anchors are Jackson's object ids
+      if (anchor != null) {
+        throw fail("anchor &" + ValueSyntax.shorten(anchor.toString(), 40)
             + ": anchors and aliases are not supported; write the value out");
       }
       String tag = yaml.getTypeId();
