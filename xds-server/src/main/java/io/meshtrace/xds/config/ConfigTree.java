@@ -342,4 +342,15 @@ final class ConfigTree {
     Collections.sort(out);
     return out;
   }
+
+  /** The names, sorted, for a problem line: at most 20, then how many more. */
+  static String listed(Set<String> names) {
+    List<String> all = sorted(names);
+    List<String> shown = new ArrayList<>();
+    for (String n : all.subList(0, Math.min(20, all.size()))) {
+      shown.add(ValueSyntax.shorten(n, 60));
+    }
+    return all.size() <= 20 ? shown.toString()
+        : shown + " and " + (all.size() - 20) + " more";
+  }
 }

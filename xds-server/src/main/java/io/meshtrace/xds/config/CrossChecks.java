@@ -29,13 +29,13 @@ final class CrossChecks {
     for (References.Ref r : refs.providers()) {
       if (!providers.contains(r.name())) {
         problems.error(r.path(), r.name(), "unknown provider; defined: "
-            + ConfigTree.sorted(providers));
+            + ConfigTree.listed(providers));
       }
     }
     for (References.Ref r : refs.services()) {
       if (!serviceNames.contains(r.name())) {
         problems.error(r.path(), r.name(), "unknown service; defined: "
-            + ConfigTree.sorted(serviceNames));
+            + ConfigTree.listed(serviceNames));
       }
     }
   }

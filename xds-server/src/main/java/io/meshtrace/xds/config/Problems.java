@@ -13,9 +13,9 @@ final class Problems {
   private final List<String> errors = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
 
-  /** Adds {@code path=value: expected}. */
+  /** Adds {@code path=value: expected}; the value is escaped and cut to 60 characters. */
   void error(String path, String value, String expected) {
-    errors.add(path + "=" + value + ": " + expected);
+    errors.add(path + "=" + ValueSyntax.shorten(value, 60) + ": " + expected);
   }
 
   void warn(String warning) {

@@ -42,6 +42,8 @@ public final class ConfigStore {
 
   private static final long SETTLE_MILLIS = 100;
   private static final int LOGGED_ERRORS = 20;
+  /** Problems of a rejected file kept for {@code lastRejected}: the first this many. */
+  private static final int KEPT_ERRORS = 100;
 
   private final Path file;
   private final ControlPlane plane;
@@ -185,7 +187,8 @@ public final class ConfigStore {
       LOG.info("config {} applied (content {})", file, state.hash().substring(0, 12));
       return new Outcome(true, true, List.of());
     } catch (ConfigException e) {
-      lastErrors = e.errors();
+      lastErrors = e.errors().size() <= KEPT_ERRORS ? e.errors()
+          : List.copyOf(e.errors().subList(0, KEPT_ERRORS));
       metrics.increment("meshtrace_xds_config_reloads_total",
           Metrics.label("result", "rejected"));
       LOG.error("config {} rejected, still serving the last good one:\n  {}", file,
@@ -326,7 +329,7 @@ public final class ConfigStore {
       b.fieldNames().forEachRemaining(keys::add);
     }
     keys.removeIf(k -> a.path(k).equals(b.path(k)));
-    return keys;
+    return keys.size() <= 10 ? keys : new TreeSet<>(List.copyOf(keys).subList(0, 10));
   }
 
   private static WriteResult invalid(String error) {

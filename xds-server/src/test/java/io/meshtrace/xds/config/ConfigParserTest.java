@@ -629,6 +629,24 @@ class ConfigParserTest {
   }
 
   @Test
+  void parse_hugeValuesAndManyNames_problemLinesStayShort() {
+    StringBuilder y = new StringBuilder("extensionProviders:\n");
+    String longName = "p".repeat(10_000);
+    for (String name : new String[] {longName, longName}) {
+      y.append("  - name: ").append(name).append("\n    zipkin: {service: z, port: 9411}\n");
+    }
+    y.append("tracing: [{providers: [{name: nope}]}]\nservices:\n");
+    for (int i = 0; i < 50; i++) {
+      y.append("  - {name: s").append(i).append(", ports: [{number: 80}], dependencies: [x]}\n");
+    }
+    var problems = TestMesh.problems(y.toString());
+    assertThat(problems).anySatisfy(p -> assertThat(p).contains("duplicate provider name"))
+        .anySatisfy(p -> assertThat(p).contains("unknown service; defined: [s0, s1, s10,")
+            .endsWith(" and 30 more"));
+    assertThat(problems).allSatisfy(p -> assertThat(p).hasSizeLessThan(400));
+  }
+
+  @Test
   void parseDuration_istioForms() {
     assertThat(ValueSyntax.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(ValueSyntax.parseDuration("1.5s")).isEqualTo(Duration.ofMillis(1500));
