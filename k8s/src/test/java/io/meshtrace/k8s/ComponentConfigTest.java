@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.meshtrace.xds.snapshot.VersionedSnapshot;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
@@ -52,7 +52,7 @@ class ComponentConfigTest {
   }
 
   /** The snapshot xds-server sends the meshtrace-gateway Envoy for the shipped xds.yaml. */
-  static Snapshot gatewaySnapshot() {
+  static VersionedSnapshot gatewaySnapshot() {
     MeshSnapshots.Result r = MeshSnapshots.build(xdsConfig(), "gateway/meshtrace-gateway");
     assertThat(r.errors()).isEmpty();
     return r.snapshot();
@@ -80,7 +80,7 @@ class ComponentConfigTest {
     assertThat(gw.port()).isEqualTo(8080);
     assertThat(gw.headerRepair().enabled()).isTrue();
     assertThat(gw.headerRepair().failureModeAllow()).isTrue();
-    Snapshot s = gatewaySnapshot();
+    VersionedSnapshot s = gatewaySnapshot();
     assertThat(s.listeners().resources()).containsOnlyKeys("edge", "tracing");
     HttpConnectionManager edge = EnvoyConfigTest.hcm(s.listeners().resources().get("edge"));
     assertThat(edge.hasTracing()).isFalse();

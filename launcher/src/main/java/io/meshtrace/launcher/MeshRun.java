@@ -10,7 +10,7 @@ import io.meshtrace.extproc.config.ExtProcConfigParser;
 import io.meshtrace.xds.XdsApplication;
 import io.meshtrace.xds.bootstrap.EnvoyBootstrap;
 import io.meshtrace.xds.config.ConfigException;
-import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.snapshot.NodeGroups;
 import io.meshtrace.xds.snapshot.NodeRole;
@@ -75,7 +75,7 @@ final class MeshRun implements AutoCloseable {
     String meshText = o.config() == null ? bundled()
         : Files.readString(o.config(), StandardCharsets.UTF_8);
     // Read before anything starts: a broken file starts nothing.
-    JsonNode tree = ConfigParser.readTree(meshText);
+    JsonNode tree = ConfigText.readYaml(meshText);
 
     ExtProcConfig epc;
     try {
@@ -103,7 +103,7 @@ final class MeshRun implements AutoCloseable {
       Files.writeString(config, "# Served by the meshtrace launcher (copy of "
           + (o.config() == null ? "its bundled config" : o.config().toString())
           + ", header repair pointed at its ext-proc).\n# Edit it: xds-server applies changes"
-          + " live.\n" + ConfigParser.writeYaml(tree), StandardCharsets.UTF_8);
+          + " live.\n" + ConfigText.writeYaml(tree), StandardCharsets.UTF_8);
       xds = XdsApplication.start(new XdsApplication.Options(config, o.bind(), o.adsPort(),
           o.xdsAdminPort(), Duration.ofSeconds(1), o.adminTls()));
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.io.ByteArrayOutputStream;
@@ -85,11 +86,11 @@ class LaunchOptionsTest {
 
   @Test
   void pointHeaderRepairAt_onlyWhenEnabled() throws Exception {
-    var on = ConfigParser.readTree("gateway: {headerRepair: {enabled: true}}");
+    var on = ConfigText.readYaml("gateway: {headerRepair: {enabled: true}}");
     MeshRun.pointHeaderRepairAt(on, "127.0.0.1", 4242);
     assertThat(on.at("/gateway/headerRepair/extProc/port").asInt()).isEqualTo(4242);
     assertThat(on.at("/gateway/headerRepair/extProc/host").asText()).isEqualTo("127.0.0.1");
-    var off = ConfigParser.readTree("gateway: {headerRepair: {enabled: false}}");
+    var off = ConfigText.readYaml("gateway: {headerRepair: {enabled: false}}");
     MeshRun.pointHeaderRepairAt(off, "127.0.0.1", 4242);
     assertThat(off.at("/gateway/headerRepair/extProc").isMissingNode()).isTrue();
   }

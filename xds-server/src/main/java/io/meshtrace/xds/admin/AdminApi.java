@@ -8,10 +8,10 @@ import io.meshtrace.admin.AdminRequest;
 import io.meshtrace.admin.AdminResponse;
 import io.meshtrace.admin.BearerToken;
 import io.meshtrace.admin.Route;
-import io.meshtrace.xds.config.ConfigException;
-import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.live.ConfigStore;
+import io.meshtrace.xds.live.WriteResult;
 import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
@@ -41,8 +41,8 @@ public final class AdminApi {
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Largest PUT body. */
-  static final int MAX_BODY = 1 << 20;
+  /** Largest PUT body: the config file's own limit, so whatever is accepted can be read back. */
+  static final int MAX_BODY = ConfigText.MAX_BYTES;
   private static final String WRITES = "meshtrace_xds_admin_writes_total";
 
   private final ConfigStore store;
@@ -77,24 +77,25 @@ public final class AdminApi {
               + "MESHTRACE_ADMIN_TOKEN)"
           : "missing or wrong bearer token")).withHeader("WWW-Authenticate", "Bearer");
     }
-    JsonNode patch;
+    WriteResult o;
     try {
-      patch = ConfigParser.readJson(new String(request.body(), StandardCharsets.UTF_8));
-    } catch (ConfigException e) {
-      return json(400, Map.of("errors", e.errors()));
-    }
-    ConfigStore.Outcome o;
-    try {
-      o = store.updateTracing(patch);
+      o = store.updateTracing(request.body());
     } catch (IOException e) {
       LOG.error("cannot write {}: {}", store.file(), e.toString());
       metrics.increment(WRITES, Metrics.label("result", "failed"));
       return json(500, Map.of("error", "config file not written, nothing changed: " + e));
     }
-    if (!o.applied()) {
-      metrics.increment(WRITES, Metrics.label("result", "rejected"));
-      metrics.increment("meshtrace_xds_config_rejected_total", "");
-      return json(400, Map.of("errors", o.errors()));
+    if (!o.isApplied()) {
+      int status = switch (o.status()) {
+        case CONFLICT -> 409;
+        case TOO_LARGE -> 413;
+        default -> 400;
+      };
+      metrics.increment(WRITES, Metrics.label("result", status == 409 ? "conflict" : "rejected"));
+      if (status == 400) {
+        metrics.increment("meshtrace_xds_config_rejected_total", "");
+      }
+      return json(status, Map.of("errors", o.errors()));
     }
     metrics.increment(WRITES, Metrics.label("result", "applied"));
     return json(200, tracingView());

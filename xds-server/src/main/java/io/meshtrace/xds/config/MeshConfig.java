@@ -13,6 +13,8 @@ import java.util.Map;
  *
  * <p>Every nested value carries {@code path}, the YAML key path it came from
  * ({@code extensionProviders[0]}, {@code services[2].routes[0]}), so later checks can name it.
+ * What a key means when the file leaves it out is said here, next to the value it sets
+ * ({@code DEFAULT...} constants), not in the parser.
  *
  * @param meshVersion version of the mesh the sidecars belong to, or null
  * @param propagation trace context format the mesh propagates (explicit, or following
@@ -100,6 +102,11 @@ public record MeshConfig(
   public record OpenTelemetryHttp(
       String name, String path, String host, int port, Integer maxTagLength,
       String httpPath, Duration timeout, List<Header> headers) implements Provider {
+    /** Without {@code http.path}. */
+    public static final String DEFAULT_PATH = "/";
+    /** Without {@code http.timeout} (Envoy's {@code HttpUri} requires one). */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
     @Override
     public boolean http2() {
       return false;
@@ -110,6 +117,9 @@ public record MeshConfig(
   public record Zipkin(
       String name, String path, String host, int port, Integer maxTagLength,
       String httpPath, boolean protoEncoding, boolean traceId128bit) implements Provider {
+    /** The collector path without {@code path}: Zipkin's v2 span endpoint. */
+    public static final String DEFAULT_PATH = "/api/v2/spans";
+
     @Override
     public boolean http2() {
       return false;
@@ -146,6 +156,9 @@ public record MeshConfig(
     B3,
     /** W3C Trace Context ({@code traceparent}, {@code tracestate}). */
     W3C;
+
+    /** Without {@code propagation} or {@code meshVersion}. */
+    public static final Propagation DEFAULT = W3C;
 
     /** Lower-case name as written in configuration: {@code b3} or {@code w3c}. */
     public String configName() {
@@ -204,40 +217,69 @@ public record MeshConfig(
    * earlier rules; rules with {@code selector.services} apply after mesh-wide rules.
    */
   public record TracingRule(
-      String path,
-      List<String> services,
-      Mode mode,
-      String provider,
-      Double randomSamplingPercentage,
-      Double clientSamplingPercentage,
-      Double overallSamplingPercentage,
-      Boolean useRequestIdForTraceSampling,
-      Integer maxPathTagLength,
-      Boolean verbose,
-      Boolean disableSpanReporting,
-      Map<String, CustomTag> customTags) {}
-
-  /** Kinds of custom span tags Envoy can add. */
-  public enum TagKind {
-    LITERAL, ENVIRONMENT, HEADER, METADATA
+      String path, List<String> services, Mode mode, String provider,
+      Double randomSamplingPercentage, Double clientSamplingPercentage,
+      Double overallSamplingPercentage, Boolean useRequestIdForTraceSampling,
+      Integer maxPathTagLength, Boolean verbose, Boolean disableSpanReporting,
+      Map<String, CustomTag> customTags) {
+    /** Istio's random sampling percentage when no rule sets one. */
+    public static final double DEFAULT_RANDOM_SAMPLING = 1.0;
+    /** Without {@code match.mode}: the rule covers both directions. */
+    public static final Mode DEFAULT_MODE = Mode.CLIENT_AND_SERVER;
   }
 
   /** Where {@code metadata} custom tags read from. */
   public enum MetadataKind {
-    REQUEST, ROUTE, CLUSTER, HOST
+    REQUEST, ROUTE, CLUSTER, HOST;
+
+    /** Without {@code metadata.kind}. */
+    public static final MetadataKind DEFAULT = REQUEST;
   }
 
   /**
-   * A custom tag ({@code customTags.<tag>}).
-   *
-   * @param value literal value (LITERAL)
-   * @param name environment variable or header name (ENVIRONMENT, HEADER)
-   * @param metadataKey filter name key (METADATA)
-   * @param metadataPath key path inside the filter's metadata (METADATA)
+   * A custom span tag ({@code customTags.<tag>}), one of Envoy's four kinds. A
+   * {@code defaultValue} the file leaves out is the empty string, as in Envoy.
    */
-  public record CustomTag(
-      String path, String tag, TagKind kind, String value, String name, String defaultValue,
-      MetadataKind metadataKind, String metadataKey, List<String> metadataPath) {}
+  public sealed interface CustomTag {
+    /** YAML path of the tag's kind, {@code tracing[0].customTags.pod.environment}. */
+    String path();
+
+    /** The span tag name. */
+    String tag();
+
+    /** A fixed value: {@code {literal: {value: bookinfo}}}. */
+    record Literal(String path, String tag, String value) implements CustomTag {}
+
+    /** An environment variable of the proxy: {@code {environment: {name: POD_NAME}}}. */
+    record Environment(String path, String tag, String name, String defaultValue)
+        implements CustomTag {
+      public Environment {
+        defaultValue = defaultValue == null ? "" : defaultValue;
+      }
+    }
+
+    /** A request header: {@code {header: {name: end-user, defaultValue: anonymous}}}. */
+    record RequestHeader(String path, String tag, String name, String defaultValue)
+        implements CustomTag {
+      public RequestHeader {
+        defaultValue = defaultValue == null ? "" : defaultValue;
+      }
+    }
+
+    /**
+     * A metadata value, {@code {metadata: {kind: route, key: envoy.filters.http.rbac, path: [a]}}}:
+     * {@code key} is the filter name ("" when absent: Envoy's rules report it), {@code keyPath}
+     * the path inside that filter's metadata.
+     */
+    record Metadata(String path, String tag, MetadataKind kind, String key,
+        List<String> keyPath, String defaultValue) implements CustomTag {
+      public Metadata {
+        key = key == null ? "" : key;
+        keyPath = List.copyOf(keyPath);
+        defaultValue = defaultValue == null ? "" : defaultValue;
+      }
+    }
+  }
 
   /** Application protocol of a service port. */
   public enum Protocol {
@@ -247,16 +289,40 @@ public record MeshConfig(
     public boolean http2() {
       return this != HTTP;
     }
+
+    /** Without {@code protocol}. */
+    public static final Protocol DEFAULT = HTTP;
   }
 
-  /** A service port (Istio ServiceEntry's {@code ports[]}). */
-  public record Port(String path, String name, int number, int targetPort, Protocol protocol) {}
+  /**
+   * A service port (Istio ServiceEntry's {@code ports[]}). Without {@code name} it is
+   * {@link #defaultName}; without {@code targetPort} the endpoints listen on {@code number}.
+   */
+  public record Port(String path, String name, int number, int targetPort, Protocol protocol) {
+    /** The name of an unnamed port: {@code port-9080}. */
+    public static String defaultName(int number) {
+      return "port-" + number;
+    }
+  }
 
   /**
    * A workload address of a service. {@code ports} maps port names to the endpoint's own port
    * (default: the port's {@code targetPort}).
    */
-  public record Endpoint(String path, String address, Map<String, Integer> ports, int weight) {}
+  public record Endpoint(String path, String address, Map<String, Integer> ports, int weight) {
+    /** Load balancing weight without {@code weight}. */
+    public static final int DEFAULT_WEIGHT = 1;
+  }
+
+  /**
+   * Where a service's endpoints run ({@code services[i].locality}), as Envoy's
+   * {@code config.core.v3.Locality}: a region holds zones, a zone holds sub-zones. Each is ""
+   * when the file does not say; {@link #NONE} is the locality of a service without one.
+   */
+  public record Locality(String region, String zone, String subZone) {
+    /** No locality given: every field empty. */
+    public static final Locality NONE = new Locality("", "", "");
+  }
 
   /** Per-route tracing overrides ({@code services[i].routes[j].tracing}). */
   public record RouteTracing(
@@ -266,18 +332,34 @@ public record MeshConfig(
       Double overallSamplingPercentage,
       Map<String, CustomTag> customTags) {}
 
-  /** A route of a service matched by path prefix, with its own tracing. */
-  public record Route(String path, String name, String prefix, RouteTracing tracing) {}
+  /**
+   * A route of a service matched by path prefix, with its own tracing. Without {@code name} it
+   * is {@link #defaultName}, without {@code prefix} {@link #DEFAULT_PREFIX}.
+   */
+  public record Route(String path, String name, String prefix, RouteTracing tracing) {
+    /** Matches every path. */
+    public static final String DEFAULT_PREFIX = "/";
+
+    /** The name of the {@code index}th route when the file does not name it: {@code route-0}. */
+    public static String defaultName(int index) {
+      return "route-" + index;
+    }
+  }
 
   /**
    * A service of the mesh.
    *
    * @param hosts extra host names the service answers to (its name always does)
    * @param dependencies services its sidecar may call, or null for all
+   * @param locality where its endpoints run; {@link Locality#NONE} when not given, never null
    */
   public record Service(
       String path, String name, List<String> hosts, List<Port> ports, List<Endpoint> endpoints,
-      List<String> dependencies, List<Route> routes) {}
+      List<String> dependencies, List<Route> routes, Locality locality) {
+    public Service {
+      locality = locality == null ? Locality.NONE : locality;
+    }
+  }
 
   /**
    * A route of the gateway ({@code gateway.routes[i]}): requests whose path starts with
@@ -285,7 +367,10 @@ public record MeshConfig(
    *
    * @param port the service port number; its first port when the YAML names none
    */
-  public record GatewayRoute(String path, String prefix, String service, int port) {}
+  public record GatewayRoute(String path, String prefix, String service, int port) {
+    /** Without {@code prefix}: every path. */
+    public static final String DEFAULT_PREFIX = "/";
+  }
 
   /**
    * Trace header repair at the gateway ({@code gateway.headerRepair}). When enabled the gateway
@@ -301,7 +386,15 @@ public record MeshConfig(
    */
   public record HeaderRepair(
       boolean enabled, String extProcHost, int extProcPort, Duration timeout,
-      boolean failureModeAllow, String markerHeader) {}
+      boolean failureModeAllow, String markerHeader) {
+    /**
+     * Without {@code headerRepair} or its keys: off; ext-proc's gRPC port 18080; Envoy's own
+     * {@code message_timeout} of 200 ms, stated; requests pass when ext-proc fails; repaired
+     * requests marked with {@code x-meshtrace-repair}.
+     */
+    public static final HeaderRepair DEFAULT = new HeaderRepair(false, null, 18080,
+        Duration.ofMillis(200), true, "x-meshtrace-repair");
+  }
 
   /**
    * The ingress gateway (nodes with the role {@code gateway}).
@@ -312,10 +405,20 @@ public record MeshConfig(
    * @param routes its routes, in match order
    */
   public record Gateway(String address, int port, List<String> hosts, List<GatewayRoute> routes,
-      HeaderRepair headerRepair) {}
+      HeaderRepair headerRepair) {
+    /** Without {@code address}: every interface (the gateway takes traffic from outside). */
+    public static final String DEFAULT_ADDRESS = "0.0.0.0";
+    /** Without {@code port}. */
+    public static final int DEFAULT_PORT = 8080;
+    /** Without {@code hosts}: any domain. */
+    public static final List<String> DEFAULT_HOSTS = List.of("*");
+  }
 
   /** Ports of the sidecar's catch-all listeners (Istio's 15006 inbound, 15001 outbound). */
-  public record Sidecar(int inboundPort, int outboundPort) {}
+  public record Sidecar(int inboundPort, int outboundPort) {
+    /** Istio's ports, without {@code sidecar} or its keys. */
+    public static final Sidecar DEFAULT = new Sidecar(15006, 15001);
+  }
 
   /**
    * TLS of the ADS port.
@@ -334,5 +437,12 @@ public record MeshConfig(
   /** Addresses, ports and credentials of this control plane. */
   public record Server(
       String adsAddress, int adsPort, String adminAddress, int adminPort, Tls tls,
-      Path adminTokenFile) {}
+      Path adminTokenFile) {
+    /**
+     * Without {@code server} or its keys: ADS on 127.0.0.1:18000, the admin API on
+     * 127.0.0.1:18001, no TLS, no admin token (writes refused).
+     */
+    public static final Server DEFAULT = new Server("127.0.0.1", 18000, "127.0.0.1", 18001,
+        null, null);
+  }
 }

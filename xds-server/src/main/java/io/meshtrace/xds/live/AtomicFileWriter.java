@@ -14,6 +14,7 @@ import java.util.Set;
  * Replaces a file so that readers, and the file after a crash, see the old content or the new,
  * never a part: write a temp file in the same directory, fsync it, rename it over the target
  * with {@code ATOMIC_MOVE}, fsync the directory. A symlinked target is written where it points.
+ * A {@link Guard} runs just before the rename and can still call the write off.
  */
 final class AtomicFileWriter {
 
@@ -22,12 +23,24 @@ final class AtomicFileWriter {
     void written(long bytes) throws IOException;
   }
 
+  /** Runs after the new content is on disk and before it replaces the target. */
+  interface Guard {
+    /** Throws to leave the target as it is; {@code real} is the target's resolved path. */
+    void beforeReplace(Path real) throws IOException;
+  }
+
   static final Progress NONE = bytes -> { };
+  static final Guard ALWAYS = real -> { };
   private static final int CHUNK = 4096;
 
   private AtomicFileWriter() {}
 
   static void write(Path target, byte[] data, Progress progress) throws IOException {
+    write(target, data, progress, ALWAYS);
+  }
+
+  static void write(Path target, byte[] data, Progress progress, Guard guard)
+      throws IOException {
     Path real = Files.exists(target) ? target.toRealPath() : target.toAbsolutePath();
     Path dir = real.getParent();
     Path tmp = Files.createTempFile(dir, "." + real.getFileName() + ".", ".tmp");
@@ -48,6 +61,7 @@ final class AtomicFileWriter {
         }
         ch.force(true);
       }
+      guard.beforeReplace(real);
       Files.move(tmp, real, StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       moved = true;

@@ -1,6 +1,5 @@
 package io.meshtrace.xds.snapshot;
 
-import io.meshtrace.xds.config.ConfigParser;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.config.MeshConfig.CustomTag;
 import io.meshtrace.xds.config.MeshConfig.TracingRule;
@@ -29,7 +28,7 @@ record EffectiveTracing(
   static EffectiveTracing resolve(MeshConfig config, String service, boolean outbound) {
     String provider = config.defaultProviders().isEmpty() ? null
         : config.defaultProviders().get(0);
-    double random = ConfigParser.DEFAULT_RANDOM_SAMPLING;
+    double random = TracingRule.DEFAULT_RANDOM_SAMPLING;
     double client = 100;
     double overall = 100;
     boolean requestId = true;

@@ -161,39 +161,35 @@ final class TracingProtos {
 
   static CustomTag customTag(MeshConfig.CustomTag t) {
     CustomTag.Builder b = CustomTag.newBuilder().setTag(t.tag());
-    switch (t.kind()) {
-      case LITERAL:
-        b.setLiteral(CustomTag.Literal.newBuilder().setValue(t.value()));
-        break;
-      case ENVIRONMENT:
-        b.setEnvironment(CustomTag.Environment.newBuilder().setName(t.name())
-            .setDefaultValue(t.defaultValue() == null ? "" : t.defaultValue()));
-        break;
-      case HEADER:
-        b.setRequestHeader(CustomTag.Header.newBuilder().setName(t.name())
-            .setDefaultValue(t.defaultValue() == null ? "" : t.defaultValue()));
-        break;
-      default:
-        MetadataKind.Builder kind = MetadataKind.newBuilder();
-        switch (t.metadataKind()) {
-          case ROUTE:
-            kind.setRoute(MetadataKind.Route.getDefaultInstance());
-            break;
-          case CLUSTER:
-            kind.setCluster(MetadataKind.Cluster.getDefaultInstance());
-            break;
-          case HOST:
-            kind.setHost(MetadataKind.Host.getDefaultInstance());
-            break;
-          default:
-            kind.setRequest(MetadataKind.Request.getDefaultInstance());
-        }
-        MetadataKey.Builder key = MetadataKey.newBuilder().setKey(t.metadataKey());
-        for (String seg : t.metadataPath()) {
-          key.addPath(MetadataKey.PathSegment.newBuilder().setKey(seg));
-        }
-        b.setMetadata(CustomTag.Metadata.newBuilder().setKind(kind).setMetadataKey(key)
-            .setDefaultValue(t.defaultValue() == null ? "" : t.defaultValue()));
+    if (t instanceof MeshConfig.CustomTag.Literal l) {
+      b.setLiteral(CustomTag.Literal.newBuilder().setValue(l.value()));
+    } else if (t instanceof MeshConfig.CustomTag.Environment e) {
+      b.setEnvironment(CustomTag.Environment.newBuilder().setName(e.name())
+          .setDefaultValue(e.defaultValue()));
+    } else if (t instanceof MeshConfig.CustomTag.RequestHeader h) {
+      b.setRequestHeader(CustomTag.Header.newBuilder().setName(h.name())
+          .setDefaultValue(h.defaultValue()));
+    } else if (t instanceof MeshConfig.CustomTag.Metadata m) {
+      MetadataKind.Builder kind = MetadataKind.newBuilder();
+      switch (m.kind()) {
+        case ROUTE:
+          kind.setRoute(MetadataKind.Route.getDefaultInstance());
+          break;
+        case CLUSTER:
+          kind.setCluster(MetadataKind.Cluster.getDefaultInstance());
+          break;
+        case HOST:
+          kind.setHost(MetadataKind.Host.getDefaultInstance());
+          break;
+        default:
+          kind.setRequest(MetadataKind.Request.getDefaultInstance());
+      }
+      MetadataKey.Builder key = MetadataKey.newBuilder().setKey(m.key());
+      for (String seg : m.keyPath()) {
+        key.addPath(MetadataKey.PathSegment.newBuilder().setKey(seg));
+      }
+      b.setMetadata(CustomTag.Metadata.newBuilder().setKind(kind).setMetadataKey(key)
+          .setDefaultValue(m.defaultValue()));
     }
     return b.build();
   }

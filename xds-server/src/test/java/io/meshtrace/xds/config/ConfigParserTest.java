@@ -104,6 +104,18 @@ class ConfigParserTest {
             "propagation: b3\n" + TestMesh.base(), "propagation=b3",
             "opentelemetry tracer propagates only w3c"),
         Arguments.of("yaml syntax error", "services: [\n", "yaml:", "line"),
+        Arguments.of("empty file", "", "yaml: the file holds no mesh", "services: []"),
+        Arguments.of("comment-only file", "# mesh\n", "yaml: the file holds no mesh",
+            "only comments"),
+        Arguments.of("document marker only", "---\n", "yaml: the file holds no mesh", "---"),
+        Arguments.of("no services key", PROVIDERS + TRACING, "services=(missing)",
+            "write services: [] for a mesh without any"),
+        Arguments.of("services written empty", PROVIDERS + TRACING + "services:\n",
+            "services=(empty)", "write services: [] for a mesh without any"),
+        Arguments.of("services null", PROVIDERS + TRACING + "services: ~\n",
+            "services=(empty)", "write services: [] for a mesh without any"),
+        Arguments.of("duplicate key", TestMesh.base() + "tracing: []\n", "yaml: line 24",
+            "tracing: duplicate key (first on line 8)"),
         // providers
         Arguments.of("unknown provider kind", yaml("""
             extensionProviders:
@@ -389,6 +401,28 @@ class ConfigParserTest {
                 ports: [{number: 9080}]
                 endpoints: [{address: reviews-v1.local}, {address: reviews-v2.local}]
             """), "services[0].endpoints", "exactly one endpoint"),
+        Arguments.of("locality not a mapping", TestMesh.base().replace("- name: reviews",
+            "- name: reviews\n    locality: us-east1"), "services[1].locality=us-east1",
+            "must be a mapping"),
+        Arguments.of("locality unknown key", TestMesh.base().replace("- name: reviews",
+            "- name: reviews\n    locality: {region: r, subzone: s}"),
+            "services[1].locality.subzone=s", "unknown key; expected one of [region, subZone,"
+            + " zone]"),
+        Arguments.of("locality region with a slash", TestMesh.base().replace("- name: reviews",
+            "- name: reviews\n    locality: {region: us/east1}"),
+            "services[1].locality.region=us/east1", "Kubernetes topology label value"),
+        Arguments.of("locality zone not a string", TestMesh.base().replace("- name: reviews",
+            "- name: reviews\n    locality: {region: r, zone: [a]}"),
+            "services[1].locality.zone=[\"a\"]", "must be a string"),
+        Arguments.of("locality empty region", TestMesh.base().replace("- name: reviews",
+            "- name: reviews\n    locality: {region: \"\"}"),
+            "services[1].locality.region=\"\"", "1-63 letters"),
+        Arguments.of("locality zone without region", TestMesh.base().replace("- name: reviews",
+            "- name: reviews\n    locality: {zone: us-east1-b}"),
+            "services[1].locality.zone=us-east1-b", "needs region"),
+        Arguments.of("locality sub-zone without zone", TestMesh.base().replace("- name: reviews",
+            "- name: reviews\n    locality: {region: us-east1, subZone: rack-7}"),
+            "services[1].locality.subZone=rack-7", "needs zone"),
         // gateway
         Arguments.of("gateway unknown key", TestMesh.base() + "gateway: {prot: 8080}\n",
             "gateway.prot=8080", "unknown key"),
@@ -539,12 +573,86 @@ class ConfigParserTest {
   }
 
   @Test
+  void parse_servicesExplicitlyEmpty_acceptedAsAMeshWithoutServices() throws Exception {
+    String text = PROVIDERS + TRACING + "services: []\n";
+    MeshConfig c = ConfigParser.parse(text, null);
+    assertThat(c.services()).isEmpty();
+    assertThat(c.gateway().routes()).isEmpty();
+    assertThat(TestMesh.problems(text)).isEmpty();
+  }
+
+  @Test
+  void parse_locality_onTheServiceAndNoneWithout() throws Exception {
+    MeshConfig c = ConfigParser.parse(TestMesh.base().replace("- name: reviews",
+        "- name: reviews\n    locality: {region: us-east1, zone: us-east1-b, subZone: rack_7}"),
+        null);
+    assertThat(c.service("reviews").locality())
+        .isEqualTo(new MeshConfig.Locality("us-east1", "us-east1-b", "rack_7"));
+    assertThat(c.service("productpage").locality()).isSameAs(MeshConfig.Locality.NONE);
+    assertThat(MeshConfig.Locality.NONE).isEqualTo(new MeshConfig.Locality("", "", ""));
+    MeshConfig regionOnly = ConfigParser.parse(TestMesh.base().replace("- name: reviews",
+        "- name: reviews\n    locality: {region: eu-west-3}"), null);
+    assertThat(regionOnly.service("reviews").locality())
+        .isEqualTo(new MeshConfig.Locality("eu-west-3", "", ""));
+  }
+
+  @Test
+  void parse_customTags_oneRecordPerKindWithEnvoyDefaults() throws Exception {
+    MeshConfig c = ConfigParser.parse(yaml(PROVIDERS, """
+        defaultProviders: {tracing: [otel]}
+        tracing:
+          - customTags:
+              mesh: {literal: {value: bookinfo}}
+              pod: {environment: {name: POD_NAME}}
+              user: {header: {name: end-user, defaultValue: anonymous}}
+              policy: {metadata: {key: envoy.filters.http.rbac, path: [a, b]}}
+        """, SERVICES), null);
+    var tags = c.tracing().get(0).customTags();
+    assertThat(tags.keySet()).containsExactly("mesh", "pod", "user", "policy");
+    assertThat(tags.get("mesh")).isEqualTo(new MeshConfig.CustomTag.Literal(
+        "tracing[0].customTags.mesh.literal", "mesh", "bookinfo"));
+    assertThat(tags.get("pod")).isEqualTo(new MeshConfig.CustomTag.Environment(
+        "tracing[0].customTags.pod.environment", "pod", "POD_NAME", ""));
+    assertThat(tags.get("user")).isEqualTo(new MeshConfig.CustomTag.RequestHeader(
+        "tracing[0].customTags.user.header", "user", "end-user", "anonymous"));
+    assertThat(tags.get("policy")).isEqualTo(new MeshConfig.CustomTag.Metadata(
+        "tracing[0].customTags.policy.metadata", "policy", MeshConfig.MetadataKind.REQUEST,
+        "envoy.filters.http.rbac", java.util.List.of("a", "b"), ""));
+  }
+
+  @Test
+  void parse_controlCharacterInKey_escapedInPath() {
+    assertThat(TestMesh.problems(TestMesh.base() + "\"trac\\ring\": []\n"))
+        .containsExactly("trac\\x0ding=[]: unknown key; expected one of [defaultProviders,"
+            + " extensionProviders, gateway, meshVersion, propagation, server, services,"
+            + " sidecar, tracing]");
+  }
+
+  @Test
+  void parse_hugeValuesAndManyNames_problemLinesStayShort() {
+    StringBuilder y = new StringBuilder("extensionProviders:\n");
+    String longName = "p".repeat(10_000);
+    for (String name : new String[] {longName, longName}) {
+      y.append("  - name: ").append(name).append("\n    zipkin: {service: z, port: 9411}\n");
+    }
+    y.append("tracing: [{providers: [{name: nope}]}]\nservices:\n");
+    for (int i = 0; i < 50; i++) {
+      y.append("  - {name: s").append(i).append(", ports: [{number: 80}], dependencies: [x]}\n");
+    }
+    var problems = TestMesh.problems(y.toString());
+    assertThat(problems).anySatisfy(p -> assertThat(p).contains("duplicate provider name"))
+        .anySatisfy(p -> assertThat(p).contains("unknown service; defined: [s0, s1, s10,")
+            .endsWith(" and 30 more"));
+    assertThat(problems).allSatisfy(p -> assertThat(p).hasSizeLessThan(400));
+  }
+
+  @Test
   void parseDuration_istioForms() {
-    assertThat(ConfigParser.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(ConfigParser.parseDuration("1.5s")).isEqualTo(Duration.ofMillis(1500));
-    assertThat(ConfigParser.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
-    assertThat(ConfigParser.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
-    assertThat(ConfigParser.parseDuration("10")).isNull();
-    assertThat(ConfigParser.parseDuration("s")).isNull();
+    assertThat(ValueSyntax.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(ValueSyntax.parseDuration("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(ValueSyntax.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(ValueSyntax.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(ValueSyntax.parseDuration("10")).isNull();
+    assertThat(ValueSyntax.parseDuration("s")).isNull();
   }
 }

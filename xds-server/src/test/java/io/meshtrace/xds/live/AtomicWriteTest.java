@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meshtrace.xds.TestMesh;
 import io.meshtrace.xds.TestServer;
 import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
 import io.meshtrace.xds.server.ProxyRegistry;
@@ -89,7 +90,7 @@ class AtomicWriteTest {
     });
     Map<String, String> versions = plane.versions("sidecar/productpage");
 
-    assertThatThrownBy(() -> store.updateTracing(ConfigParser.readJson(
+    assertThatThrownBy(() -> store.updateTracing(ConfigText.readJson(
         "{\"tracing\":[{\"randomSamplingPercentage\":77}]}"))).isInstanceOf(Crash.class);
 
     assertThat(Files.readString(file)).isEqualTo(original);
@@ -111,9 +112,9 @@ class AtomicWriteTest {
     Metrics metrics = new Metrics();
     ControlPlane plane = new ControlPlane(new ProxyRegistry(metrics), metrics);
     ConfigStore store = ConfigStore.open(file, plane, metrics);
-    ConfigStore.Outcome o = store.updateTracing(ConfigParser.readJson(
+    WriteResult o = store.updateTracing(ConfigText.readJson(
         "{\"tracing\":[{\"randomSamplingPercentage\":77.25}]}"));
-    assertThat(o.applied()).isTrue();
+    assertThat(o.isApplied()).isTrue();
     assertThat(store.reloadIfChanged().changed()).isFalse();
     assertThat(ConfigParser.parse(Files.readString(file), dir).tracing().get(0)
         .randomSamplingPercentage()).isEqualTo(77.25);

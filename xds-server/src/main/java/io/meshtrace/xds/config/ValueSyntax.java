@@ -1,0 +1,172 @@
+package io.meshtrace.xds.config;
+
+import java.time.Duration;
+
+/**
+ * The grammar of single config values: host names, DNS names and labels, durations, and text
+ * safe to print in a problem line.
+ */
+final class ValueSyntax {
+
+  private ValueSyntax() {}
+
+  /** Whether {@code s} holds a control character other than tab (CR, LF, NUL, DEL, ...). */
+  static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 && c != '\t' || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Host name (letters, digits, '-', '.', '_') or an IPv4/IPv6 literal. */
+  static boolean isHost(String s) {
+    if (s.isEmpty() || s.length() > 253) {
+      return false;
+    }
+    if (s.indexOf(':') >= 0) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (!(c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '.' || c == '_';
+      if (!ok) {
+        return false;
+      }
+    }
+    return !s.startsWith(".") && !s.startsWith("-") && !s.contains("..");
+  }
+
+  /** RFC 1123 DNS name: dot-separated {@link #isDnsLabel labels}, at most 253 characters. */
+  static boolean isDnsName(String s) {
+    if (s.isEmpty() || s.length() > 253 || s.startsWith(".") || s.endsWith(".")
+        || s.contains("..")) {
+      return false;
+    }
+    for (String label : s.split("\\.")) {
+      if (!isDnsLabel(label)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** RFC 1123 label: 1-63 lower-case letters, digits and '-', not starting or ending in '-'. */
+  static boolean isDnsLabel(String s) {
+    if (s.isEmpty() || s.length() > 63 || s.startsWith("-") || s.endsWith("-")) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A Kubernetes label value, as the {@code topology.kubernetes.io/region} and {@code zone}
+   * labels localities come from: 1-63 letters, digits, '-', '_', '.', starting and ending with
+   * a letter or digit.
+   */
+  static boolean isLabelValue(String s) {
+    if (s.isEmpty() || s.length() > 63) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      boolean edge = i == 0 || i == s.length() - 1;
+      if (!alnum && (edge || !(c == '-' || c == '_' || c == '.'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Parses Istio-style durations: {@code 250ms}, {@code 5s}, {@code 1.5s}, {@code 2m},
+   * {@code 1h}; null when {@code s} is none.
+   */
+  static Duration parseDuration(String s) {
+    String t = s.trim();
+    String unit;
+    if (t.endsWith("ms")) {
+      unit = "ms";
+    } else if (t.endsWith("us")) {
+      unit = "us";
+    } else if (t.endsWith("s") || t.endsWith("m") || t.endsWith("h")) {
+      unit = t.substring(t.length() - 1);
+    } else {
+      return null;
+    }
+    String num = t.substring(0, t.length() - unit.length());
+    if (num.isEmpty() || num.startsWith("+")) {
+      return null;
+    }
+    double v;
+    try {
+      v = Double.parseDouble(num);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return null;
+    }
+    double nanos;
+    switch (unit) {
+      case "us":
+        nanos = v * 1e3;
+        break;
+      case "ms":
+        nanos = v * 1e6;
+        break;
+      case "s":
+        nanos = v * 1e9;
+        break;
+      case "m":
+        nanos = v * 60e9;
+        break;
+      default:
+        nanos = v * 3600e9;
+        break;
+    }
+    if (Math.abs(nanos) > 9.2e18) {
+      return Duration.ofSeconds(Long.MAX_VALUE / 2);
+    }
+    return Duration.ofNanos(Math.round(nanos));
+  }
+
+  /** {@code s} with control characters written as {@code \xNN}. */
+  static String escape(String s) {
+    if (!hasControl(s) && s.indexOf('\t') < 0) {
+      return s;
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\x%02x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /** {@code s} escaped and cut to at most {@code max} characters, marked with "...". */
+  static String shorten(String s, int max) {
+    String e = escape(s);
+    return e.length() > max ? e.substring(0, max - 3) + "..." : e;
+  }
+}
