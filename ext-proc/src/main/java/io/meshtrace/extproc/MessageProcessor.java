@@ -102,10 +102,10 @@ final class MessageProcessor {
       HeaderValueField[] fields = HeaderValueField.values();
       this.markers = new HeaderValueOption[fields.length][reasons.length];
       for (Reason reason : reasons) {
-        markers[HeaderValueField.RAW_VALUE.ordinal()][reason.ordinal()] = overwrite(markerHeader,
-            ByteString.copyFrom(reason.code(), StandardCharsets.US_ASCII));
+        markers[HeaderValueField.RAW_VALUE.ordinal()][reason.ordinal()] = setRawValue(
+            markerHeader, ByteString.copyFrom(reason.code(), StandardCharsets.US_ASCII));
         markers[HeaderValueField.VALUE.ordinal()][reason.ordinal()] =
-            overwrite(markerHeader, reason.code());
+            setValue(markerHeader, reason.code());
       }
     }
   }
@@ -237,7 +237,7 @@ final class MessageProcessor {
       String name = change.name();
       HeaderValueOption set = null;
       if (HeaderNames.isProtected(name)
-          || (!change.isRemove() && (set = overwrite(name, change.value(), field)) == null)) {
+          || (!change.isRemove() && (set = set(name, change.value(), field)) == null)) {
         metrics.mutationDropped();
         log.warn("stream={} dropped mutation of {}: not allowed or unsafe value", streamId, name);
         continue;
@@ -277,22 +277,22 @@ final class MessageProcessor {
    * Sets {@code name} to {@code value} in {@code field} only (both set is an error), or null when
    * the value is not safe to send ({@link #isSafeValue}).
    */
-  private static HeaderValueOption overwrite(String name, String value, HeaderValueField field) {
+  private static HeaderValueOption set(String name, String value, HeaderValueField field) {
     if (field == HeaderValueField.RAW_VALUE) {
       ByteString bytes = safeAscii(value);
-      return bytes == null ? null : overwrite(name, bytes);
+      return bytes == null ? null : setRawValue(name, bytes);
     }
-    return isSafeValue(value) ? overwrite(name, value) : null;
+    return isSafeValue(value) ? setValue(name, value) : null;
   }
 
-  private static HeaderValueOption overwrite(String name, ByteString rawValue) {
+  private static HeaderValueOption setRawValue(String name, ByteString rawValue) {
     return HeaderValueOption.newBuilder()
         .setHeader(HeaderValue.newBuilder().setKey(name).setRawValue(rawValue))
         .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
         .build();
   }
 
-  private static HeaderValueOption overwrite(String name, String value) {
+  private static HeaderValueOption setValue(String name, String value) {
     return HeaderValueOption.newBuilder()
         .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
         .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
