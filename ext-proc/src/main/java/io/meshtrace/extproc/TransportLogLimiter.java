@@ -9,12 +9,13 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * Bounds what peers can make grpc-java's Netty server log. It logs every HTTP/2 stream error at
- * WARNING with a stack trace (each stream opened over a connection's stream limit, each write
- * racing a reset) and every failed connection at INFO, through {@code java.util.logging}: a
- * client opening 10,000 streams on one connection wrote 9,000 stack traces. Here each of those
- * loggers writes at most one line per interval, the exception's text instead of its stack trace,
- * with the count of lines dropped since.
+ * Bounds what peers can make grpc-java's server log through {@code java.util.logging}: every
+ * HTTP/2 stream error at WARNING with a stack trace (each stream opened over a connection's
+ * stream limit, each write racing a reset), every failed connection at INFO, and each message
+ * that does not parse twice (WARNING and SEVERE, with stack traces). A client opening 10,000
+ * streams on one connection wrote 9,000 stack traces. Here each of those loggers writes at most
+ * one line per interval, the exception's text instead of its stack trace, with the count of
+ * lines dropped since.
  */
 final class TransportLogLimiter implements Filter {
 
@@ -25,6 +26,11 @@ final class TransportLogLimiter implements Filter {
       Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
   private static final Logger CONNECTIONS =
       Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerTransport.connections");
+  private static final Logger MESSAGES =
+      Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+  /** Also where an exception thrown by a handler on the transport thread is logged. */
+  private static final Logger CALLBACKS =
+      Logger.getLogger("io.grpc.internal.SerializeReentrantCallsDirectExecutor");
 
   private final AtomicLong nextAllowedNanos = new AtomicLong(System.nanoTime());
   private final AtomicLong dropped = new AtomicLong();
@@ -33,7 +39,7 @@ final class TransportLogLimiter implements Filter {
 
   /** Puts a limiter on each of grpc's transport loggers, once per process. */
   static synchronized void install() {
-    for (Logger logger : new Logger[] {STREAMS, CONNECTIONS}) {
+    for (Logger logger : new Logger[] {STREAMS, CONNECTIONS, MESSAGES, CALLBACKS}) {
       if (!(logger.getFilter() instanceof TransportLogLimiter)) {
         logger.setFilter(new TransportLogLimiter());
       }
