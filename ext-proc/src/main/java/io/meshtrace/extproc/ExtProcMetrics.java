@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The service's Prometheus metrics, one registry per server, with the JVM, process and
@@ -26,7 +27,9 @@ import java.util.function.IntSupplier;
  * meshtrace_extproc_active_streams 4
  * meshtrace_extproc_streams_total 17
  * meshtrace_extproc_streams_refused_total 0
- * meshtrace_extproc_streams_expired_total 0
+ * meshtrace_extproc_streams_expired_total{timeout="idle"} 2
+ * meshtrace_extproc_streams_unread_total 0
+ * meshtrace_extproc_unsent_response_bytes 0
  * meshtrace_extproc_mutations_dropped_total 0
  * meshtrace_extproc_processing_seconds_bucket{le="0.0001"} 15
  * </pre>
@@ -39,6 +42,10 @@ final class ExtProcMetrics {
   static final String SERVICE = "ext-proc";
   static final String SKIPPED = "skipped";
   static final String ERROR = "error";
+  /** {@code timeout} label: no first message within {@code limits.first-message-timeout}. */
+  static final String FIRST_MESSAGE_TIMEOUT = "first-message";
+  /** {@code timeout} label: nothing after a message for {@code limits.stream-idle-timeout}. */
+  static final String IDLE_TIMEOUT = "idle";
 
   private static final double[] LATENCY_BOUNDS = {
       0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5,
@@ -56,9 +63,16 @@ final class ExtProcMetrics {
   private final Counter refused;
   private final Counter dropped;
   private final Counter expired;
+  private final Counter unread;
   private final Histogram latency;
+  private final LongSupplier unsentBytes;
 
-  ExtProcMetrics(IntSupplier activeStreams) {
+  /**
+   * @param activeStreams streams open now
+   * @param unsentBytes response bytes written and not yet taken by their peers, all connections
+   */
+  ExtProcMetrics(IntSupplier activeStreams, LongSupplier unsentBytes) {
+    this.unsentBytes = unsentBytes;
     ServiceMetrics.register(registry, SERVICE);
     requests = Counter.builder()
         .name("meshtrace_extproc_requests_total")
@@ -96,7 +110,23 @@ final class ExtProcMetrics {
         .register(registry);
     expired = Counter.builder()
         .name("meshtrace_extproc_streams_expired_total")
-        .help("ext_proc streams ended for sending no message within the first-message timeout")
+        .help("ext_proc streams ended for going quiet: no first message within "
+            + "limits.first-message-timeout (timeout=first-message), or nothing after a message "
+            + "for limits.stream-idle-timeout (timeout=idle)")
+        .labelNames("timeout")
+        .register(registry);
+    // Both series exist from the start, so a rate() over them never misses the first one.
+    expired.labelValues(FIRST_MESSAGE_TIMEOUT);
+    expired.labelValues(IDLE_TIMEOUT);
+    unread = Counter.builder()
+        .name("meshtrace_extproc_streams_unread_total")
+        .help("ext_proc streams ended because their connection's peer left more than "
+            + "limits.max-unsent-bytes-per-connection of responses unread")
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("meshtrace_extproc_unsent_response_bytes")
+        .help("Response bytes written and not yet taken by their peers, over all connections")
+        .callback(callback -> callback.call(unsentBytes.getAsLong()))
         .register(registry);
     latency = Histogram.builder()
         .name("meshtrace_extproc_processing_seconds")
@@ -135,8 +165,25 @@ final class ExtProcMetrics {
     refused.inc();
   }
 
-  void streamsExpired(int count) {
-    expired.inc(count);
+  /** @param timeout {@link #FIRST_MESSAGE_TIMEOUT} or {@link #IDLE_TIMEOUT} */
+  void streamsExpired(String timeout, int count) {
+    expired.labelValues(timeout).inc(count);
+  }
+
+  void streamUnread() {
+    unread.inc();
+  }
+
+  double expiredCount(String timeout) {
+    return expired.labelValues(timeout).get();
+  }
+
+  double unreadCount() {
+    return unread.get();
+  }
+
+  long unsentResponseBytes() {
+    return unsentBytes.getAsLong();
   }
 
   void mutationDropped() {

@@ -5,6 +5,7 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -41,6 +42,22 @@ public final class ExtProcServer {
   private static final String SERVICE_NAME = ExternalProcessorGrpc.SERVICE_NAME;
   /** Room for bodies an Envoy configured to send them may stream (answered empty). */
   private static final int MIN_INBOUND_MESSAGE_BYTES = 4 << 20;
+  /**
+   * HTTP/2 window per stream and per connection, stated rather than auto-tuned: what a peer may
+   * have in flight to the service that it has not read yet, on one connection (grpc-java's
+   * default size; its auto-tuning would let a fast peer grow it eightfold).
+   */
+  private static final int FLOW_CONTROL_WINDOW_BYTES = 1 << 20;
+  /** Request metadata (Envoy's gRPC headers and initial_metadata): grpc-java's default, stated. */
+  private static final int MAX_INBOUND_METADATA_BYTES = 8 << 10;
+  /**
+   * A connection without reads for this long is pinged, and closed when the ping is not answered
+   * within the timeout: frees what a peer that vanished, or stopped reading its socket, holds.
+   */
+  private static final long KEEPALIVE_TIME_SECONDS = 60;
+  private static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
+  /** A connection without a stream for this long gets a GOAWAY; Envoy reconnects when needed. */
+  private static final long MAX_CONNECTION_IDLE_MINUTES = 5;
   private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long MAX_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -49,9 +66,10 @@ public final class ExtProcServer {
   private final ExtProcMetrics metrics;
   private final HealthStatusManager health = new HealthStatusManager();
   private final long firstMessageTimeoutNanos;
+  private final long streamIdleTimeoutNanos;
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       runnable -> {
-        Thread thread = new Thread(runnable, "ext-proc-silent-streams");
+        Thread thread = new Thread(runnable, "ext-proc-quiet-streams");
         thread.setDaemon(true);
         return thread;
       });
@@ -61,22 +79,29 @@ public final class ExtProcServer {
   public ExtProcServer(ServerBuilder<?> builder, ExtProcConfig config) {
     this.builder = builder;
     this.tracker = new StreamTracker(config.maxConcurrentStreams());
-    this.metrics = new ExtProcMetrics(tracker::active);
+    SendBudgets budgets = new SendBudgets(config.maxUnsentBytesPerConnection());
+    this.metrics = new ExtProcMetrics(tracker::active, budgets::unsentBytes);
     this.firstMessageTimeoutNanos = config.firstMessageTimeout().toNanos();
+    this.streamIdleTimeoutNanos = config.streamIdleTimeout().toNanos();
     MessageProcessor processor = new MessageProcessor(
         TraceContextRepair.create(config.repairPolicy()), config.markerHeader(),
         config.maxHeaders(), config.maxHeaderBytes(), metrics);
     builder.directExecutor()
-        .addService(new ExternalProcessorService(processor, tracker, metrics))
+        .addTransportFilter(budgets)
+        .addService(ServerInterceptors.intercept(
+            new ExternalProcessorService(processor, tracker, metrics, budgets), budgets))
         .addService(health.getHealthService());
   }
 
   /**
    * A Netty builder for {@code config}'s gRPC address and port, with TLS (and mTLS when a
-   * client CA is set), the stream limit per connection and a message size limit that fits the
-   * header limits.
+   * client CA is set), the stream limit per connection ({@code SETTINGS_MAX_CONCURRENT_STREAMS},
+   * enforced from the first stream, acknowledged or not), a message size limit that fits the
+   * header limits, fixed flow-control windows, keepalive and an idle-connection bound. Also
+   * bounds what peers can make grpc's Netty transport log ({@link TransportLogLimiter}).
    */
   public static ServerBuilder<?> nettyBuilder(ExtProcConfig config) throws IOException {
+    TransportLogLimiter.install();
     ServerCredentials credentials = InsecureServerCredentials.create();
     ExtProcConfig.Tls tls = config.tls();
     if (tls != null) {
@@ -93,16 +118,22 @@ public final class ExtProcServer {
         2L * config.maxHeaderBytes() + perHeaderOverhead + 65_536));
     return NettyServerBuilder
         .forAddress(new InetSocketAddress(config.grpcAddress(), config.grpcPort()), credentials)
-        .maxConcurrentCallsPerConnection(config.maxConcurrentStreams())
+        .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
         .maxInboundMessageSize(maxMessage)
+        .maxInboundMetadataSize(MAX_INBOUND_METADATA_BYTES)
+        .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
+        .keepAliveTime(KEEPALIVE_TIME_SECONDS, TimeUnit.SECONDS)
+        .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .maxConnectionIdle(MAX_CONNECTION_IDLE_MINUTES, TimeUnit.MINUTES)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
   }
 
   public ExtProcServer start() throws IOException {
     server = builder.build().start();
-    long period = Math.max(MIN_SWEEP_NANOS, Math.min(MAX_SWEEP_NANOS, firstMessageTimeoutNanos / 4));
-    sweeper.scheduleAtFixedRate(this::endSilentStreams, period, period, TimeUnit.NANOSECONDS);
+    long shortest = Math.min(firstMessageTimeoutNanos, streamIdleTimeoutNanos);
+    long period = Math.max(MIN_SWEEP_NANOS, Math.min(MAX_SWEEP_NANOS, shortest / 4));
+    sweeper.scheduleAtFixedRate(this::endQuietStreams, period, period, TimeUnit.NANOSECONDS);
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
     serving = true;
@@ -110,11 +141,13 @@ public final class ExtProcServer {
     return this;
   }
 
-  private void endSilentStreams() {
-    int expired = tracker.expireSilent(System.nanoTime(), firstMessageTimeoutNanos);
-    if (expired > 0) {
-      metrics.streamsExpired(expired);
-      log.debug("ended {} stream(s) that sent no message in time", expired);
+  private void endQuietStreams() {
+    try {
+      tracker.endQuietStreams(System.nanoTime(), firstMessageTimeoutNanos, streamIdleTimeoutNanos,
+          metrics);
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again: quiet streams would pile up.
+      log.warn("ending quiet streams failed; trying again next round", e);
     }
   }
 

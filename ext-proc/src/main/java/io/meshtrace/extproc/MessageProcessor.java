@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
 import io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.TrailersResponse;
 import io.meshtrace.context.Reason;
@@ -30,14 +31,15 @@ import org.slf4j.LoggerFactory;
  * Answers one ext_proc message with exactly one response of the matching kind.
  *
  * <p>{@code request_headers}: runs the repair engine over the headers in place and answers with
- * a {@code HeadersResponse} whose {@code HeaderMutation} sets (values in {@code raw_value},
- * {@code OVERWRITE_IF_EXISTS_OR_ADD}) and removes exactly what the verdict says, plus the
- * marker header; on pass, an empty {@code HeadersResponse}. Mutations of headers Envoy protects
- * (pseudo-headers, {@code host}, {@code x-envoy-*}) are never sent. Every other kind gets the
- * matching empty response, except bodies in the modes where the processor must send the body
- * back ({@code FULL_DUPLEX_STREAMED}, and {@code GRPC} of gRPC clients): those are echoed
- * unchanged in a {@code streamed_response}. Plain Java, no gRPC: the service hands each message
- * here.
+ * a {@code HeadersResponse} whose {@code HeaderMutation} sets ({@code OVERWRITE_IF_EXISTS_OR_ADD},
+ * values in the field the stream's request headers used, {@link HeaderValueField}) and removes
+ * exactly what the verdict says, plus the marker header. A marker header the client sent itself
+ * never reaches the gateway's span: repair overwrites it, every other outcome (pass, over a
+ * limit, engine failure) removes it. Mutations of headers Envoy protects (pseudo-headers,
+ * {@code host}, {@code x-envoy-*}) are never sent. Every other kind gets the matching empty
+ * response, except bodies in the modes where the processor must send the body back
+ * ({@code FULL_DUPLEX_STREAMED}, and {@code GRPC} of gRPC clients): those are echoed unchanged
+ * in a {@code streamed_response}. Plain Java, no gRPC: the service hands each message here.
  */
 final class MessageProcessor {
 
@@ -65,10 +67,16 @@ final class MessageProcessor {
   private final int maxHeaders;
   private final int maxHeaderBytes;
   private final ExtProcMetrics metrics;
-  /** On pass, removes a marker the client sent itself, so the gateway span never carries a forged tag. */
+  /**
+   * Removes a marker the client sent itself, so the gateway span never carries a forged tag;
+   * {@link #EMPTY_REQUEST_HEADERS} without marker.
+   */
   private final ProcessingResponse stripForgedMarker;
-  /** The marker header set to each reason's code, by {@code Reason.ordinal()}; null without marker. */
-  private final HeaderValueOption[] markers;
+  /**
+   * The marker header set to each reason's code, by {@code HeaderValueField.ordinal()} then
+   * {@code Reason.ordinal()}; null without marker.
+   */
+  private final HeaderValueOption[][] markers;
 
   /**
    * @param markerHeader header set to the reason code on repair / regenerate, or null for none
@@ -80,19 +88,24 @@ final class MessageProcessor {
     this.maxHeaders = maxHeaders;
     this.maxHeaderBytes = maxHeaderBytes;
     this.metrics = metrics;
-    this.stripForgedMarker = markerHeader == null ? null : ProcessingResponse.newBuilder()
-        .setRequestHeaders(HeadersResponse.newBuilder()
-            .setResponse(CommonResponse.newBuilder()
-                .setHeaderMutation(HeaderMutation.newBuilder().addRemoveHeaders(markerHeader))))
-        .build();
+    this.stripForgedMarker = markerHeader == null
+        ? EMPTY_REQUEST_HEADERS
+        : ProcessingResponse.newBuilder()
+            .setRequestHeaders(HeadersResponse.newBuilder()
+                .setResponse(CommonResponse.newBuilder()
+                    .setHeaderMutation(HeaderMutation.newBuilder().addRemoveHeaders(markerHeader))))
+            .build();
     if (markerHeader == null) {
       this.markers = null;
     } else {
       Reason[] reasons = Reason.values();
-      this.markers = new HeaderValueOption[reasons.length];
+      HeaderValueField[] fields = HeaderValueField.values();
+      this.markers = new HeaderValueOption[fields.length][reasons.length];
       for (Reason reason : reasons) {
-        markers[reason.ordinal()] = overwrite(markerHeader,
-            ByteString.copyFrom(reason.code(), StandardCharsets.US_ASCII));
+        markers[HeaderValueField.RAW_VALUE.ordinal()][reason.ordinal()] = setRawValue(
+            markerHeader, ByteString.copyFrom(reason.code(), StandardCharsets.US_ASCII));
+        markers[HeaderValueField.VALUE.ordinal()][reason.ordinal()] =
+            setValue(markerHeader, reason.code());
       }
     }
   }
@@ -112,28 +125,34 @@ final class MessageProcessor {
 
   /**
    * The response for {@code request}, or null when it carries no request kind at all (no Envoy
-   * sends that; the caller ends the stream with INVALID_ARGUMENT).
-   *
-   * @param echoRequestBody request body chunks must come back (see {@link #bodyComesBack})
-   * @param echoResponseBody response body chunks must come back
+   * sends that; the caller ends the stream with INVALID_ARGUMENT). Records in {@code stream}
+   * what a {@code protocol_config} and the first {@code request_headers} say about the peer.
    */
-  ProcessingResponse process(ProcessingRequest request, long streamId, boolean echoRequestBody,
-      boolean echoResponseBody) {
+  ProcessingResponse process(ProcessingRequest request, long streamId, StreamState stream) {
+    if (request.hasProtocolConfig()) {
+      ProtocolConfiguration config = request.getProtocolConfig();
+      stream.echoRequestBody = bodyComesBack(config.getRequestBodyModeValue());
+      stream.echoResponseBody = bodyComesBack(config.getResponseBodyModeValue());
+    }
     switch (request.getRequestCase()) {
       case REQUEST_HEADERS:
         metrics.message(MessageKind.REQUEST_HEADERS);
-        return onRequestHeaders(request.getRequestHeaders(), streamId);
+        HttpHeaders headers = request.getRequestHeaders();
+        if (stream.valueField == null) {
+          stream.valueField = HeaderValueField.of(headers.getHeaders());
+        }
+        return onRequestHeaders(headers, streamId, stream.valueField);
       case RESPONSE_HEADERS:
         metrics.message(MessageKind.RESPONSE_HEADERS);
         return EMPTY_RESPONSE_HEADERS;
       case REQUEST_BODY:
         metrics.message(MessageKind.REQUEST_BODY);
-        return echoRequestBody
+        return stream.echoRequestBody
             ? ProcessingResponse.newBuilder().setRequestBody(unchanged(request.getRequestBody())).build()
             : EMPTY_REQUEST_BODY;
       case RESPONSE_BODY:
         metrics.message(MessageKind.RESPONSE_BODY);
-        return echoResponseBody
+        return stream.echoResponseBody
             ? ProcessingResponse.newBuilder().setResponseBody(unchanged(request.getResponseBody())).build()
             : EMPTY_RESPONSE_BODY;
       case REQUEST_TRAILERS:
@@ -157,7 +176,10 @@ final class MessageProcessor {
         && !request.getUnknownFields().asMap().isEmpty();
   }
 
-  ProcessingResponse onRequestHeaders(HttpHeaders headers, long streamId) {
+  /**
+   * The answer to {@code request_headers}; mutation values go in {@code field}.
+   */
+  ProcessingResponse onRequestHeaders(HttpHeaders headers, long streamId, HeaderValueField field) {
     long start = System.nanoTime();
     HeaderMapView view = new HeaderMapView(headers.getHeaders());
     if (view.size() > maxHeaders) {
@@ -175,11 +197,11 @@ final class MessageProcessor {
       metrics.outcome(ExtProcMetrics.ERROR, ENGINE_FAILURE);
       log.warn("stream={} repair failed, request passed untouched", streamId, e);
       metrics.latencyNanos(System.nanoTime() - start);
-      return EMPTY_REQUEST_HEADERS;
+      return stripForgedMarker;
     }
     metrics.verdict(result.verdict(), result.reason());
     ProcessingResponse response = result.verdict() != Verdict.PASS
-        ? mutationResponse(result, streamId)
+        ? mutationResponse(result, streamId, field)
         : markerHeader != null && view.contains(markerHeader)
             ? stripForgedMarker
             : EMPTY_REQUEST_HEADERS;
@@ -192,36 +214,42 @@ final class MessageProcessor {
     return response;
   }
 
+  /**
+   * Over a limit: the request goes on untouched but for a marker the client sent, removed
+   * without looking for it (the header list is the oversized part; removing an absent header
+   * changes nothing).
+   */
   private ProcessingResponse skip(long streamId, String reason, long amount, long start) {
     metrics.outcome(ExtProcMetrics.SKIPPED, reason);
     metrics.latencyNanos(System.nanoTime() - start);
     if (log.isDebugEnabled()) {
       log.debug("stream={} verdict=skipped reason={} amount={}", streamId, reason, amount);
     }
-    return EMPTY_REQUEST_HEADERS;
+    return stripForgedMarker;
   }
 
-  private ProcessingResponse mutationResponse(RepairResult result, long streamId) {
+  private ProcessingResponse mutationResponse(RepairResult result, long streamId,
+      HeaderValueField field) {
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
     List<io.meshtrace.context.HeaderMutation> changes = result.mutations();
     for (int i = 0, n = changes.size(); i < n; i++) {
       io.meshtrace.context.HeaderMutation change = changes.get(i);
       String name = change.name();
-      ByteString value = null;
+      HeaderValueOption set = null;
       if (HeaderNames.isProtected(name)
-          || (!change.isRemove() && (value = safeAscii(change.value())) == null)) {
+          || (!change.isRemove() && (set = set(name, change.value(), field)) == null)) {
         metrics.mutationDropped();
         log.warn("stream={} dropped mutation of {}: not allowed or unsafe value", streamId, name);
         continue;
       }
-      if (change.isRemove()) {
+      if (set == null) {
         mutation.addRemoveHeaders(name);
       } else {
-        mutation.addSetHeaders(overwrite(name, value));
+        mutation.addSetHeaders(set);
       }
     }
     if (markers != null) {
-      mutation.addSetHeaders(markers[result.reason().ordinal()]);
+      mutation.addSetHeaders(markers[field.ordinal()][result.reason().ordinal()]);
     }
     return ProcessingResponse.newBuilder()
         .setRequestHeaders(HeadersResponse.newBuilder()
@@ -245,12 +273,28 @@ final class MessageProcessor {
         .build();
   }
 
-  /** {@code raw_value} only: current Envoy ignores {@code value}, and both set is an error. */
-  private static HeaderValueOption overwrite(String name, ByteString value) {
+  /**
+   * Sets {@code name} to {@code value} in {@code field} only (both set is an error), or null when
+   * the value is not safe to send ({@link #isSafeValue}).
+   */
+  private static HeaderValueOption set(String name, String value, HeaderValueField field) {
+    if (field == HeaderValueField.RAW_VALUE) {
+      ByteString bytes = safeAscii(value);
+      return bytes == null ? null : setRawValue(name, bytes);
+    }
+    return isSafeValue(value) ? setValue(name, value) : null;
+  }
+
+  private static HeaderValueOption setRawValue(String name, ByteString rawValue) {
     return HeaderValueOption.newBuilder()
-        .setHeader(HeaderValue.newBuilder()
-            .setKey(name)
-            .setRawValue(value))
+        .setHeader(HeaderValue.newBuilder().setKey(name).setRawValue(rawValue))
+        .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+        .build();
+  }
+
+  private static HeaderValueOption setValue(String name, String value) {
+    return HeaderValueOption.newBuilder()
+        .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
         .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
         .build();
   }

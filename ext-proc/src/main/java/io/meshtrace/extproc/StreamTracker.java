@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counts open ext_proc streams, enforces the concurrency limit, supports draining, and keeps
- * the streams that have not sent their first message yet so that silent ones can be ended.
+ * Counts open ext_proc streams, enforces the server-wide concurrency limit, supports draining,
+ * and keeps the open streams so that quiet ones can be ended.
  */
 final class StreamTracker {
 
@@ -16,7 +16,7 @@ final class StreamTracker {
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong ids = new AtomicLong();
   private volatile boolean draining;
-  private final Set<ProcessingStream> silent = ConcurrentHashMap.newKeySet();
+  private final Set<ProcessingStream> open = ConcurrentHashMap.newKeySet();
 
   StreamTracker(int maxStreams) {
     this.maxStreams = maxStreams;
@@ -34,27 +34,38 @@ final class StreamTracker {
     return ids.incrementAndGet();
   }
 
-  void closed() {
+  /** A stream got the slot {@link #tryOpen} gave. */
+  void opened(ProcessingStream stream) {
+    open.add(stream);
+  }
+
+  /** A stream ended and gives its slot back; once per stream. */
+  void closed(ProcessingStream stream) {
+    open.remove(stream);
     active.decrementAndGet();
   }
 
-  void awaitingFirstMessage(ProcessingStream stream) {
-    silent.add(stream);
-  }
-
-  void firstMessageArrived(ProcessingStream stream) {
-    silent.remove(stream);
-  }
-
-  /** Ends the streams that sent nothing within {@code timeoutNanos}; returns how many. */
-  int expireSilent(long nowNanos, long timeoutNanos) {
-    int expired = 0;
-    for (ProcessingStream stream : silent) {
-      if (nowNanos - stream.openedAtNanos() > timeoutNanos && stream.expire()) {
-        expired++;
+  /**
+   * Ends the streams that sent nothing within {@code firstMessageNanos} of opening and those
+   * that sent nothing for {@code idleNanos} after a message; counts them in {@code metrics}.
+   */
+  void endQuietStreams(long nowNanos, long firstMessageNanos, long idleNanos,
+      ExtProcMetrics metrics) {
+    int firstMessage = 0;
+    int idle = 0;
+    for (ProcessingStream stream : open) {
+      switch (stream.endIfQuiet(nowNanos, firstMessageNanos, idleNanos)) {
+        case FIRST_MESSAGE_TIMEOUT -> firstMessage++;
+        case IDLE_TIMEOUT -> idle++;
+        case NO -> { }
       }
     }
-    return expired;
+    if (firstMessage > 0) {
+      metrics.streamsExpired(ExtProcMetrics.FIRST_MESSAGE_TIMEOUT, firstMessage);
+    }
+    if (idle > 0) {
+      metrics.streamsExpired(ExtProcMetrics.IDLE_TIMEOUT, idle);
+    }
   }
 
   int active() {

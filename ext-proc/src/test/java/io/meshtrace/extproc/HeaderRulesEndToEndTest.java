@@ -31,16 +31,18 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every row of docs/header-rules.md, end to end: an ext_proc client sends Envoy-shaped request
- * headers (lower-case keys, raw_value, pseudo-headers) to the service on 127.0.0.1, the
- * response is applied as Envoy applies it, and the result is read back by OpenTelemetry's W3C
- * and B3 propagators. Default policy: w3c + b3multi out, b3multi wins, x-request-id added.
+ * headers (lower-case keys, pseudo-headers) to the service on 127.0.0.1, the response is
+ * applied as Envoy applies it, and the result is read back by OpenTelemetry's W3C and B3
+ * propagators. Every row runs twice: values in {@code raw_value} (current Envoys) and in
+ * {@code value} (Envoys with {@code send_header_raw_value} off, or older); the answer must use
+ * the same field and never both. Default policy: w3c + b3multi out, b3multi wins, x-request-id
+ * added.
  */
 class HeaderRulesEndToEndTest {
 
@@ -376,6 +378,17 @@ class HeaderRulesEndToEndTest {
             is(PASS), untouched()));
   }
 
+  /** Every row once per field the values can come in. */
+  static Stream<Arguments> rowsInBothFields() {
+    return rows().flatMap(row ->
+        Stream.of(HeaderValueField.values()).map(field -> Arguments.of(row, field)));
+  }
+
+  static Stream<Arguments> policyRowsInBothFields() {
+    return policyRows().flatMap(row ->
+        Stream.of(HeaderValueField.values()).map(field -> Arguments.of(row, field)));
+  }
+
   /** Rows whose policy differs from the default: the flags the service is started with. */
   record PolicyRow(String[] flags, Row row) {
     @Override
@@ -468,9 +481,9 @@ class HeaderRulesEndToEndTest {
     }
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("policyRows")
-  void headerRuleUnderPolicy(PolicyRow policyRow) throws Exception {
+  @ParameterizedTest(name = "{0} [{1}]")
+  @MethodSource("policyRowsInBothFields")
+  void headerRuleUnderPolicy(PolicyRow policyRow, HeaderValueField field) throws Exception {
     String key = String.join(" ", policyRow.flags());
     ExtProcServer policyServer = policyServers.get(key);
     if (policyServer == null) {
@@ -483,40 +496,50 @@ class HeaderRulesEndToEndTest {
           InsecureChannelCredentials.create()).build());
     }
     check(policyServer, new RawExtProcClient(policyChannels.get(key)), policyRow.row(),
-        policyRow.flags());
+        policyRow.flags(), field);
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("rows")
-  void headerRule(Row row) throws Exception {
-    check(server, client, row, new String[0]);
+  @ParameterizedTest(name = "{0} [{1}]")
+  @MethodSource("rowsInBothFields")
+  void headerRule(Row row, HeaderValueField field) throws Exception {
+    check(server, client, row, new String[0], field);
   }
 
-  static void check(ExtProcServer target, RawExtProcClient via, Row row, String[] flags)
-      throws Exception {
-    EnvoyHeaders headers = EnvoyHeaders.request().raw(row.headers());
+  static void check(ExtProcServer target, RawExtProcClient via, Row row, String[] flags,
+      HeaderValueField field) throws Exception {
+    EnvoyHeaders headers = EnvoyHeaders.request(field).add(row.headers());
     HeaderMap input = headers.map();
     double[] before = verdictCounts(target);
     ProcessingResponse response = via.requestHeaders(headers);
     Verdict verdict = verdictSince(target, before);
-    Outcome outcome = new Outcome(RepairedRequest.apply(input, response), response, verdict);
+    Outcome outcome = new Outcome(RepairedRequest.apply(input, response, field), response, verdict);
     List<String> flagList = List.of(flags);
 
     assertThat(row.verdicts()).as("verdict of '%s'; output:%n%s", row.name(), outcome.out())
         .contains(verdict);
-    assertInvariants(row, outcome, flagList);
+    assertInvariants(row, outcome, flagList, field);
     row.check().accept(outcome);
   }
 
-  /** What docs/header-rules.md demands whatever the verdict, and what Envoy needs of a response. */
-  static void assertInvariants(Row row, Outcome o, List<String> flags) {
+  /**
+   * What the header rules demand whatever the verdict, and what Envoy needs of a response:
+   * among others, every value in the request's field and the other field empty.
+   */
+  static void assertInvariants(Row row, Outcome o, List<String> flags, HeaderValueField field) {
     assertThat(o.response().hasRequestHeaders()).isTrue();
     HeaderMutation mutation = o.mutation();
     for (HeaderValueOption set : mutation.getSetHeadersList()) {
       String name = set.getHeader().getKey();
-      String value = set.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1);
+      String value;
+      if (field == HeaderValueField.RAW_VALUE) {
+        assertThat(set.getHeader().getValue()).as("value field of %s", name).isEmpty();
+        value = set.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1);
+      } else {
+        assertThat(set.getHeader().getRawValue().isEmpty()).as("raw_value field of %s", name)
+            .isTrue();
+        value = set.getHeader().getValue();
+      }
       assertThat(HeaderNames.isProtected(name)).as("protected %s", name).isFalse();
-      assertThat(set.getHeader().getValue()).as("value field of %s", name).isEmpty();
       assertThat(set.getAppendAction()).isEqualTo(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
       assertThat(value).as("%s", name).isNotEmpty().matches("[\\x20-\\x7e]*");
     }
@@ -560,25 +583,6 @@ class HeaderRulesEndToEndTest {
       assertThat(out.first("x-request-id")).matches(UUID_V4);
     }
     assertThat(o.touches("x-ot-span-context")).isFalse();
-  }
-
-  @Test
-  void legacyValueField_b3TraceIdOnly_repairedLikeRawValue() throws Exception {
-    EnvoyHeaders headers = EnvoyHeaders.request().legacy("x-b3-traceid", B3_TID, "x-request-id", RID);
-    ProcessingResponse response = client.requestHeaders(headers);
-    RepairedRequest out = RepairedRequest.apply(headers.map(), response);
-    assertThat(out.first("x-b3-traceid")).isEqualTo(B3_TID);
-    assertThat(out.first("x-b3-spanid")).matches(B3_SPAN_ID);
-    assertThat(out.w3c().getTraceId()).isEqualTo(B3_TID);
-    assertThat(out.b3().getTraceId()).isEqualTo(B3_TID);
-    assertThat(response.getRequestHeaders().getResponse().getHeaderMutation().getSetHeadersList())
-        .allSatisfy(set -> assertThat(set.getHeader().getValue()).isEmpty());
-  }
-
-  @Test
-  void legacyValueField_completeContext_passes() throws Exception {
-    EnvoyHeaders headers = EnvoyHeaders.request().legacy(complete());
-    assertThat(client.requestHeaders(headers)).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
   }
 
   static double[] verdictCounts(ExtProcServer target) {

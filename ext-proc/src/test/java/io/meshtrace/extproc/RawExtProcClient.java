@@ -78,13 +78,26 @@ final class RawExtProcClient {
       requests.onNext(message);
     }
 
+    /**
+     * The next response; a {@code StatusRuntimeException} with the stream's status when it
+     * ended without one, an {@code AssertionError} when none came within 10 s.
+     */
     ProcessingResponse next() throws InterruptedException {
-      ProcessingResponse response = responses.poll(10, TimeUnit.SECONDS);
-      if (response == null) {
-        throw new AssertionError("no ext_proc response within 10 s; stream status "
-            + (closed.isDone() ? closed.join() : "open"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        boolean wasClosed = closed.isDone();
+        ProcessingResponse response = responses.poll(10, TimeUnit.MILLISECONDS);
+        if (response != null) {
+          return response;
+        }
+        if (wasClosed) {
+          Status status = closed.join();
+          throw (status.isOk() ? Status.INTERNAL.withDescription("stream ended without answer")
+              : status).asRuntimeException();
+        }
       }
-      return response;
+      throw new AssertionError("no ext_proc response within 10 s; stream status "
+          + (closed.isDone() ? closed.join() : "open"));
     }
 
     void halfClose() {

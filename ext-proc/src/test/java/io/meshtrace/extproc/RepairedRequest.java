@@ -20,7 +20,9 @@ import java.util.Set;
 
 /**
  * The request headers as the upstream sees them once Envoy applied a HeadersResponse (removes
- * first, then overwrites), readable by OpenTelemetry's W3C and B3 propagators.
+ * first, then overwrites), readable by OpenTelemetry's W3C and B3 propagators. Like Envoy, it
+ * reads mutation values from the field the request's values came in and from no other: an answer
+ * in the other field sets the header to an empty string.
  */
 final class RepairedRequest {
 
@@ -46,12 +48,15 @@ final class RepairedRequest {
   private RepairedRequest() {}
 
   static RepairedRequest apply(HeaderMap input, ProcessingResponse response) {
+    return apply(input, response, HeaderValueField.of(input));
+  }
+
+  /** As an Envoy that sends and reads {@code field} applies {@code response}. */
+  static RepairedRequest apply(HeaderMap input, ProcessingResponse response,
+      HeaderValueField field) {
     RepairedRequest request = new RepairedRequest();
     for (HeaderValue header : input.getHeadersList()) {
-      String value = header.getRawValue().isEmpty()
-          ? header.getValue()
-          : header.getRawValue().toString(StandardCharsets.ISO_8859_1);
-      request.headers.add(new String[] {header.getKey(), value});
+      request.headers.add(new String[] {header.getKey(), valueOf(header)});
     }
     HeaderMutation mutation = response.getRequestHeaders().getResponse().getHeaderMutation();
     for (String removed : mutation.getRemoveHeadersList()) {
@@ -60,10 +65,19 @@ final class RepairedRequest {
     for (HeaderValueOption set : mutation.getSetHeadersList()) {
       String name = set.getHeader().getKey();
       request.headers.removeIf(h -> h[0].equals(name));
-      request.headers.add(
-          new String[] {name, set.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1)});
+      HeaderValue header = set.getHeader();
+      request.headers.add(new String[] {name, field == HeaderValueField.RAW_VALUE
+          ? header.getRawValue().toString(StandardCharsets.ISO_8859_1)
+          : header.getValue()});
     }
     return request;
+  }
+
+  /** A request header's value, from whichever field it came in. */
+  private static String valueOf(HeaderValue header) {
+    return header.getRawValue().isEmpty()
+        ? header.getValue()
+        : header.getRawValue().toString(StandardCharsets.ISO_8859_1);
   }
 
   String first(String name) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpTrailers;
@@ -30,10 +31,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The ext_proc protocol over a real HTTP/2 connection on 127.0.0.1: every message kind gets
@@ -138,9 +143,54 @@ class StreamHandlingTest {
     double before = server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.HEADERS_TOO_LARGE);
     EnvoyHeaders headers = EnvoyHeaders.request().raw("x-b3-traceid", HeaderRulesEndToEndTest.B3_TID)
         .raw("cookie", "c".repeat(9000));
-    assertThat(client.requestHeaders(headers)).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+    assertOnlyMarkerRemoved(client.requestHeaders(headers));
     assertThat(server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.HEADERS_TOO_LARGE))
         .isEqualTo(before + 1);
+  }
+
+  /** Skipped requests go on untouched, except that a marker header the client sent is removed. */
+  private static void assertOnlyMarkerRemoved(ProcessingResponse response) {
+    HeaderMutation mutation = response.getRequestHeaders().getResponse().getHeaderMutation();
+    assertThat(mutation.getSetHeadersList()).isEmpty();
+    assertThat(mutation.getRemoveHeadersList()).containsExactly("x-meshtrace-repair");
+  }
+
+  /** The ways a request_headers message can go over the wire, each with a forged marker. */
+  enum Path { PASS, REPAIR, REGENERATE, SKIPPED_TOO_MANY_HEADERS, SKIPPED_HEADERS_TOO_LARGE }
+
+  static Stream<Arguments> forgedMarkerPaths() {
+    return Stream.of(Path.values()).flatMap(path ->
+        Stream.of(HeaderValueField.values()).map(field -> Arguments.of(path, field)));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("forgedMarkerPaths")
+  void forgedMarker_isRemovedOrOverwritten_onEveryPath(Path path, HeaderValueField field)
+      throws Exception {
+    EnvoyHeaders headers = EnvoyHeaders.request(field)
+        .add("x-meshtrace-repair", "forged", "x-meshtrace-repair", "forged-again");
+    switch (path) {
+      case PASS -> headers.add(HeaderRulesEndToEndTest.complete());
+      case REPAIR -> headers.add("x-b3-traceid", HeaderRulesEndToEndTest.B3_TID);
+      case REGENERATE -> headers.add("traceparent", "garbage");
+      case SKIPPED_TOO_MANY_HEADERS -> {
+        headers.add(HeaderRulesEndToEndTest.complete());
+        for (int i = 0; i < 200; i++) {
+          headers.add("x-custom-" + i, "v");
+        }
+      }
+      case SKIPPED_HEADERS_TOO_LARGE -> headers.add("x-b3-traceid", HeaderRulesEndToEndTest.B3_TID,
+          "cookie", "c".repeat(9000));
+    }
+    ProcessingResponse response = client.requestHeaders(headers);
+    RepairedRequest out = RepairedRequest.apply(headers.map(), response, field);
+    List<String> markers = out.all("x-meshtrace-repair");
+    if (path == Path.REPAIR || path == Path.REGENERATE) {
+      assertThat(markers).as("output:%n%s", out).singleElement().asString()
+          .doesNotContain("forged").matches("[a-z0-9-]+");
+    } else {
+      assertThat(markers).as("output:%n%s", out).isEmpty();
+    }
   }
 
   @Test
@@ -160,7 +210,7 @@ class StreamHandlingTest {
     for (int i = 0; i < 5000; i++) {
       headers.raw("x-custom-" + i, "v" + i);
     }
-    assertThat(client.requestHeaders(headers)).isEqualTo(MessageProcessor.EMPTY_REQUEST_HEADERS);
+    assertOnlyMarkerRemoved(client.requestHeaders(headers));
     assertThat(server.metrics().requestCount(ExtProcMetrics.SKIPPED, MessageProcessor.TOO_MANY_HEADERS))
         .isEqualTo(before + 1);
   }
@@ -265,12 +315,13 @@ class StreamHandlingTest {
   private static double expiredCount() throws IOException {
     java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
     server.metrics().writeText(text);
+    String series = "meshtrace_extproc_streams_expired_total{timeout=\"first-message\"} ";
     for (String line : text.toString(StandardCharsets.UTF_8).split("\n")) {
-      if (line.startsWith("meshtrace_extproc_streams_expired_total ")) {
-        return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      if (line.startsWith(series)) {
+        return Double.parseDouble(line.substring(series.length()));
       }
     }
-    throw new AssertionError("meshtrace_extproc_streams_expired_total not exported");
+    throw new AssertionError(series + "not exported");
   }
 
   @Test

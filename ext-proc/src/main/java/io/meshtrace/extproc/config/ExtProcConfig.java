@@ -18,9 +18,14 @@ import java.util.Objects;
  * @param repairPolicy the trace context repair policy
  * @param markerHeader name of the header that carries the repair reason, or null when off
  * @param maxConcurrentStreams streams open at once before new ones are refused
+ * @param maxStreamsPerConnection streams open at once on one connection (HTTP/2
+ *     {@code SETTINGS_MAX_CONCURRENT_STREAMS}), at most {@code maxConcurrentStreams}
+ * @param maxUnsentBytesPerConnection response bytes a connection may have waiting for its peer
+ *     to read; a response over it ends its stream with RESOURCE_EXHAUSTED
  * @param maxHeaderBytes requests with more header bytes (names + values) pass untouched
  * @param maxHeaders requests with more header entries pass untouched
  * @param firstMessageTimeout a stream that sends no message for this long is ended
+ * @param streamIdleTimeout a stream that sent a message and then nothing for this long is ended
  */
 public record ExtProcConfig(
     String grpcAddress,
@@ -32,9 +37,12 @@ public record ExtProcConfig(
     RepairPolicy repairPolicy,
     String markerHeader,
     int maxConcurrentStreams,
+    int maxStreamsPerConnection,
+    long maxUnsentBytesPerConnection,
     int maxHeaderBytes,
     int maxHeaders,
-    Duration firstMessageTimeout) {
+    Duration firstMessageTimeout,
+    Duration streamIdleTimeout) {
 
   public ExtProcConfig {
     Objects.requireNonNull(grpcAddress, "grpcAddress");
@@ -42,6 +50,7 @@ public record ExtProcConfig(
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     Objects.requireNonNull(repairPolicy, "repairPolicy");
     Objects.requireNonNull(firstMessageTimeout, "firstMessageTimeout");
+    Objects.requireNonNull(streamIdleTimeout, "streamIdleTimeout");
   }
 
   /**
@@ -58,7 +67,8 @@ public record ExtProcConfig(
   /** A copy listening on other ports (tests use 0). */
   public ExtProcConfig withPorts(int grpc, int admin) {
     return new ExtProcConfig(grpcAddress, grpc, adminAddress, admin, drainTimeout, tls,
-        repairPolicy, markerHeader, maxConcurrentStreams, maxHeaderBytes, maxHeaders,
-        firstMessageTimeout);
+        repairPolicy, markerHeader, maxConcurrentStreams, maxStreamsPerConnection,
+        maxUnsentBytesPerConnection, maxHeaderBytes, maxHeaders, firstMessageTimeout,
+        streamIdleTimeout);
   }
 }

@@ -44,6 +44,8 @@ public final class ExtProcConfigParser {
   private static final int MIN_HEADER_BYTES = 1024;
   private static final int MAX_HEADER_BYTES = 16 << 20;
   private static final int MAX_HEADERS = 100_000;
+  private static final int MIN_UNSENT_BYTES = 64 << 10;
+  private static final int MAX_UNSENT_BYTES = 1 << 30;
 
   private final Map<String, String> settings = new LinkedHashMap<>();
   private final List<String> problems = new ArrayList<>();
@@ -240,13 +242,15 @@ public final class ExtProcConfigParser {
     String marker = markerOn ? headerName("marker.header") : null;
 
     int maxStreams = integer("limits.max-concurrent-streams", 1, MAX_STREAMS);
+    // A per-connection limit above the server-wide one means the server-wide one.
+    int maxStreamsPerConnection =
+        Math.min(maxStreams, integer("limits.max-streams-per-connection", 1, MAX_STREAMS));
+    int maxUnsentBytes =
+        integer("limits.max-unsent-bytes-per-connection", MIN_UNSENT_BYTES, MAX_UNSENT_BYTES);
     int maxHeaderBytes = integer("limits.max-header-bytes", MIN_HEADER_BYTES, MAX_HEADER_BYTES);
     int maxHeaders = integer("limits.max-headers", 1, MAX_HEADERS);
-    int problemsBefore = problems.size();
-    Duration firstMessageTimeout = duration("limits.first-message-timeout");
-    if (firstMessageTimeout.isZero() && problems.size() == problemsBefore) {
-      problem("limits.first-message-timeout", "must be longer than 0, e.g. 10s");
-    }
+    Duration firstMessageTimeout = positiveDuration("limits.first-message-timeout", "10s");
+    Duration streamIdleTimeout = positiveDuration("limits.stream-idle-timeout", "60s");
 
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -254,7 +258,8 @@ public final class ExtProcConfigParser {
     RepairPolicy policy = new RepairPolicy(
         formats, winner, addRequestId, edgeSampling, tracestateLimit, startTrace, newTraceSampling);
     return new ExtProcConfig(grpcAddress, grpcPort, adminAddress, adminPort, drain, tls, policy,
-        marker, maxStreams, maxHeaderBytes, maxHeaders, firstMessageTimeout);
+        marker, maxStreams, maxStreamsPerConnection, maxUnsentBytes, maxHeaderBytes, maxHeaders,
+        firstMessageTimeout, streamIdleTimeout);
   }
 
   private String value(String key) {
@@ -337,6 +342,15 @@ public final class ExtProcConfigParser {
     }
     problem(key, "must be a duration between 0s and 60m written like 500ms, 10s or 2m");
     return Duration.ZERO;
+  }
+
+  private Duration positiveDuration(String key, String example) {
+    int problemsBefore = problems.size();
+    Duration duration = duration(key);
+    if (duration.isZero() && problems.size() == problemsBefore) {
+      problem(key, "must be longer than 0, e.g. " + example);
+    }
+    return duration;
   }
 
   private PropagationFormat format(String key) {

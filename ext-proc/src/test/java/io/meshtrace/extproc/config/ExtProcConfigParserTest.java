@@ -41,6 +41,21 @@ class ExtProcConfigParserTest {
     assertThat(config.maxHeaderBytes()).isEqualTo(98_304);
     assertThat(config.maxHeaders()).isEqualTo(500);
     assertThat(config.firstMessageTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.maxStreamsPerConnection()).isEqualTo(1_000);
+    assertThat(config.maxUnsentBytesPerConnection()).isEqualTo(8L << 20);
+    assertThat(config.streamIdleTimeout()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void connectionLimits_areSet_andThePerConnectionStreamLimitNeverExceedsTheServerWideOne()
+      throws Exception {
+    ExtProcConfig config = ExtProcConfigParser.fromArgs("--limits.max-streams-per-connection", "64",
+        "--limits.max-unsent-bytes-per-connection", "65536", "--limits.stream-idle-timeout", "2m");
+    assertThat(config.maxStreamsPerConnection()).isEqualTo(64);
+    assertThat(config.maxUnsentBytesPerConnection()).isEqualTo(65_536);
+    assertThat(config.streamIdleTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(ExtProcConfigParser.fromArgs("--limits.max-concurrent-streams", "50")
+        .maxStreamsPerConnection()).isEqualTo(50);
   }
 
   @Test
@@ -118,6 +133,11 @@ class ExtProcConfigParserTest {
       "limits.max-headers|lots|limits.max-headers=lots: must be an integer between 1 and 100000",
       "limits.first-message-timeout|0s|limits.first-message-timeout=0s: must be longer than 0",
       "limits.first-message-timeout|soon|limits.first-message-timeout=soon: must be a duration",
+      "limits.max-streams-per-connection|0|limits.max-streams-per-connection=0: must be an integer between 1 and 1000000",
+      "limits.max-unsent-bytes-per-connection|1024|limits.max-unsent-bytes-per-connection=1024: must be an integer between 65536 and 1073741824",
+      "limits.max-unsent-bytes-per-connection|8MiB|limits.max-unsent-bytes-per-connection=8MiB: must be an integer between 65536 and 1073741824",
+      "limits.stream-idle-timeout|0ms|limits.stream-idle-timeout=0ms: must be longer than 0, e.g. 60s",
+      "limits.stream-idle-timeout|forever|limits.stream-idle-timeout=forever: must be a duration",
       "tls.client-ca|/etc/ca.pem|tls.client-ca=/etc/ca.pem: needs tls.cert-chain and tls.private-key",
       "tls.cert-chain|/nonexistent/cert.pem|tls.private-key=: required when tls.cert-chain is set",
   })
