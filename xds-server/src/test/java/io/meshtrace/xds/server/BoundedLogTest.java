@@ -81,7 +81,7 @@ class BoundedLogTest {
             c.request(CDS, List.of(), "", nonce, com.google.rpc.Status.newBuilder()
                 .setCode(3).setMessage(message).build());
           }
-          awaitMetric(s, "meshtrace_xds_nacks_total{type=\"clusters\"} " + nacks + "\n");
+          awaitMetric(s, "meshtrace_xds_nacks_total{type=\"clusters\"} " + nacks + ".0\n");
         }
       });
       List<String> lines = Arrays.asList(log.split("\n"));
@@ -110,7 +110,7 @@ class BoundedLogTest {
             c.nack(c.next(CDS, 5000), List.of(), "", "rejected by node " + i);
             c.endStream();
           }
-          awaitMetric(s, "meshtrace_xds_nacks_total{type=\"clusters\"} " + nodes + "\n");
+          awaitMetric(s, "meshtrace_xds_nacks_total{type=\"clusters\"} " + nodes + ".0\n");
         } finally {
           channel.shutdownNow();
         }

@@ -113,10 +113,10 @@ class UnservedTypesTest {
         Thread.sleep(10);
       }
       assertThat(registry.proxies()).isEmpty();
-      assertThat(s.get("/metrics").body()).contains("meshtrace_xds_streams 0\n")
-          .contains("meshtrace_xds_snapshot_groups 0\n")
+      assertThat(s.get("/metrics").body()).contains("meshtrace_xds_streams 0.0\n")
+          .contains("meshtrace_xds_snapshot_groups 0.0\n")
           .contains("meshtrace_xds_streams_refused_total{reason=\"unserved_types\"} "
-              + (rounds / 3 + 1) + "\n");
+              + (rounds / 3 + 1) + ".0\n");
       long growth = usedHeapAfterGc() - before;
       // 200 streams of a 60 KiB node: 12 MB if each left anything holding its node behind.
       assertThat(growth).as("heap growth in bytes").isLessThan(6L << 20);
