@@ -175,6 +175,9 @@ public final class AdminServer implements AutoCloseable {
           }
         }
       }
+      if (response.status() == 413) {
+        drainBody(exchange);
+      }
       requests.labelValues(route == null ? UNMATCHED : route.path(),
           Integer.toString(response.status())).inc();
       executor.writing();
@@ -212,6 +215,36 @@ public final class AdminServer implements AutoCloseable {
   private static AdminResponse tooLarge(Route route) {
     return AdminResponse.text(413, "request body larger than " + route.maxBodyBytes()
         + " bytes, the limit of " + route.path() + "\n");
+  }
+
+  /** Largest refused body read and discarded so that the client sees its 413. */
+  static final long MAX_DRAIN_BYTES = 16L << 20;
+
+  /**
+   * Reads and discards a refused body of a declared length up to {@link #MAX_DRAIN_BYTES}:
+   * closing a connection with unread bytes makes TCP reset it, and the client then loses the
+   * 413 it was sent. Longer or undeclared bodies are not read; the request deadline bounds the
+   * time either way.
+   */
+  private static void drainBody(HttpExchange exchange) {
+    String length = exchange.getRequestHeaders().getFirst("Content-Length");
+    long declared;
+    try {
+      declared = length == null ? -1 : Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    if (declared <= 0 || declared > MAX_DRAIN_BYTES) {
+      return;
+    }
+    try (InputStream in = exchange.getRequestBody()) {
+      byte[] sink = new byte[8192];
+      while (in.read(sink) >= 0) {
+        // discarded
+      }
+    } catch (IOException e) {
+      // the client went away; nothing to answer
+    }
   }
 
   /** The body, or null when it is longer than {@code max}. */
