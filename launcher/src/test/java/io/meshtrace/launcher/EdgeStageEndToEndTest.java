@@ -256,7 +256,9 @@ class EdgeStageEndToEndTest {
         .isEqualTo("dns:///127.0.0.1:" + run.extProcPort());
 
     // ... and so does the Envoy gateway of the same run (edge listener -> ext_proc cluster).
-    MeshSnapshots.Result gw = run.xds().plane().served().get(GroupKey.parse("gateway/meshtrace-gateway"));
+    // No gateway connects in this test, so its snapshot is built from the config being served.
+    MeshSnapshots.Result gw = MeshSnapshots.build(run.xds().plane().config(),
+        "gateway/meshtrace-gateway");
     assertThat(gw.errors()).isEmpty();
     Listener edge = gw.snapshot().listeners().resources().get("edge");
     HttpConnectionManager edgeHcm = edge.getFilterChains(0).getFilters(0).getTypedConfig()
