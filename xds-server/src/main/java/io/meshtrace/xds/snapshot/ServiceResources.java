@@ -79,12 +79,16 @@ final class ServiceResources {
   }
 
   /**
-   * The locality of a service's endpoints. Today every service has
-   * {@link EnvoyProtos#DEFAULT_LOCALITY}; once the config carries a locality per service, its
-   * region, zone and sub-zone go here.
+   * The locality of a service's endpoints ({@code services[i].locality}); a service without one
+   * gets {@link EnvoyProtos#DEFAULT_LOCALITY}, the same bytes as before localities existed.
    */
   static Locality locality(Service s) {
-    return EnvoyProtos.DEFAULT_LOCALITY;
+    MeshConfig.Locality l = s.locality();
+    if (l == null || l.equals(MeshConfig.Locality.NONE)) {
+      return EnvoyProtos.DEFAULT_LOCALITY;
+    }
+    return Locality.newBuilder().setRegion(l.region()).setZone(l.zone())
+        .setSubZone(l.subZone()).build();
   }
 
   /**

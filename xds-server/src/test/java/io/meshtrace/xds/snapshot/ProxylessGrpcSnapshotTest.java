@@ -106,6 +106,39 @@ class ProxylessGrpcSnapshotTest {
   }
 
   @Test
+  void locality_fromServiceConfig_isOnEveryAssignmentOfThatServiceOnly() throws Exception {
+    MeshConfig c = parse(DNS_AND_EDS.replace("  - name: reviews\n",
+        "  - name: reviews\n    locality: {region: us-east1, zone: us-east1-b, subZone: rack7}\n")
+        .replace("  - name: productpage\n",
+            "  - name: productpage\n    locality: {region: eu-west4}\n"));
+    var results = MeshSnapshots.buildAll(c, Set.of());
+    assertThat(MeshSnapshots.errors(results)).isEmpty();
+    int reviews = 0;
+    int productpage = 0;
+    for (MeshSnapshots.Result r : results.values()) {
+      for (ClusterLoadAssignment cla : assignments(r)) {
+        for (LocalityLbEndpoints l : cla.getEndpointsList()) {
+          // Outbound clusters reach the service's endpoints; an inbound one is the local app.
+          if (cla.getClusterName().equals("outbound|9080||reviews")) {
+            assertThat(l.getLocality().getRegion()).isEqualTo("us-east1");
+            assertThat(l.getLocality().getZone()).isEqualTo("us-east1-b");
+            assertThat(l.getLocality().getSubZone()).isEqualTo("rack7");
+            reviews++;
+          } else if (cla.getClusterName().equals("outbound|9080||productpage")) {
+            assertThat(l.getLocality().getRegion()).isEqualTo("eu-west4");
+            assertThat(l.getLocality().getZone()).isEmpty();
+            productpage++;
+          } else {
+            assertThat(l.getLocality()).isEqualTo(EnvoyProtos.DEFAULT_LOCALITY);
+          }
+        }
+      }
+    }
+    assertThat(reviews).isGreaterThan(0);
+    assertThat(productpage).isGreaterThan(0);
+  }
+
+  @Test
   void endpoints_sameAddressAndPortTwice_isAnErrorNamingBoth() throws Exception {
     List<String> problems = TestMesh.problems(TestMesh.base().replace(
         "    endpoints:\n      - address: 10.0.0.30\n",
