@@ -104,6 +104,39 @@ class TlsServeTest {
     }
   }
 
+  /**
+   * An ext_proc stream as Envoy opens it, over mTLS: the incomplete B3 context (trace id
+   * without span id) comes back repaired, the caller's trace id kept, read back by
+   * OpenTelemetry's propagators; without a client certificate the stream fails.
+   */
+  @Test
+  void mtls_extProcStream_headersRepaired_refusedWithoutClientCertificate() throws Exception {
+    ExtProcConfig config = ExtProcConfigParser.fromArgs("--address", "127.0.0.1", "--port", "0",
+        "--tls.cert-chain", serverCert.toString(), "--tls.private-key", serverKey.toString(),
+        "--tls.client-ca", clientCert.toString());
+    ExtProcServer server = new ExtProcServer(ExtProcServer.nettyBuilder(config), config).start();
+    ManagedChannel mtls = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
+        TlsChannelCredentials.newBuilder().trustManager(serverCert.toFile())
+            .keyManager(clientCert.toFile(), clientKey.toFile()).build()).build();
+    ManagedChannel noCert = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(),
+        TlsChannelCredentials.newBuilder().trustManager(serverCert.toFile()).build()).build();
+    try {
+      EnvoyHeaders headers = EnvoyHeaders.request()
+          .raw("x-b3-traceid", HeaderRulesEndToEndTest.B3_TID, "x-b3-sampled", "1");
+      RepairedRequest out = RepairedRequest.apply(headers.map(),
+          new RawExtProcClient(mtls).requestHeaders(headers));
+      assertThat(out.w3c().isValid()).isTrue();
+      assertThat(out.w3c().getTraceId()).isEqualTo(HeaderRulesEndToEndTest.B3_TID);
+      assertThat(out.b3().getTraceId()).isEqualTo(HeaderRulesEndToEndTest.B3_TID);
+      assertThatThrownBy(() -> new RawExtProcClient(noCert).requestHeaders(headers))
+          .isInstanceOf(Exception.class);
+    } finally {
+      mtls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      noCert.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.shutdownNow();
+    }
+  }
+
   @Test
   void mtls_requiresAClientCertificateSignedByTheClientCa() throws Exception {
     ExtProcConfig config = ExtProcConfigParser.fromArgs("--address", "127.0.0.1", "--port", "0",

@@ -46,6 +46,24 @@ final class BootstrapCommand implements Callable<Integer> {
       description = "Envoy's own admin port, on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
   String adminPort;
 
+  @Option(names = "--xds-tls-ca", paramLabel = "FILE",
+      description = "ADS over TLS: PEM CA certificates xds-server's certificate must chain to "
+          + "(an absolute path on Envoy's file system).")
+  String tlsCa;
+
+  @Option(names = "--xds-tls-cert", paramLabel = "FILE",
+      description = "mTLS: Envoy's PEM client certificate chain (with --xds-tls-key).")
+  String tlsCert;
+
+  @Option(names = "--xds-tls-key", paramLabel = "FILE",
+      description = "PEM private key of --xds-tls-cert.")
+  String tlsKey;
+
+  @Option(names = "--xds-tls-sni", paramLabel = "NAME",
+      description = "Server name sent and required in xds-server's certificate "
+          + "(default: --xds-host when it is a name).")
+  String tlsSni;
+
   private boolean delta = true;
 
   @Option(names = "--delta", description = "Incremental (delta) xDS, the default.")
@@ -68,7 +86,8 @@ final class BootstrapCommand implements Callable<Integer> {
     EnvoyBootstrap.Options o;
     try {
       o = new EnvoyBootstrap.Options(nodeId, cluster, EnvoyBootstrap.role(role), xdsHost,
-          number("--xds-port", xdsPort), number("--admin-port", adminPort), delta);
+          number("--xds-port", xdsPort), number("--admin-port", adminPort), delta,
+          EnvoyBootstrap.tls(tlsCa, tlsCert, tlsKey, tlsSni));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -81,7 +100,8 @@ final class BootstrapCommand implements Callable<Integer> {
     try {
       return Integer.parseInt(v.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + "=" + v + ": must be a number");
+      throw new IllegalArgumentException(flag + "=" + v + ": must be a number between "
+          + (flag.equals("--xds-port") ? 1 : 0) + " and 65535");
     }
   }
 }

@@ -56,6 +56,25 @@ class MainTest {
   }
 
   @Test
+  void bootstrap_tlsFlags_writeTheTlsSocket_badOnesExit2NamingTheFlag() throws Exception {
+    assertThat(run("bootstrap", "--node-id", "gw", "--cluster", "gw", "--role", "gateway",
+        "--xds-tls-ca", "/tls/ca.crt", "--xds-tls-cert", "/tls/tls.crt", "--xds-tls-key",
+        "/tls/tls.key", "--xds-tls-sni", "xds-server.meshtrace.svc")).isZero();
+    assertThat(io.meshtrace.xds.bootstrap.EnvoyBootstrap.parse(out.toString())
+        .getStaticResources().getClusters(0).getTransportSocket().getName())
+        .isEqualTo("envoy.transport_sockets.tls");
+    assertThat(run("bootstrap", "--node-id", "a", "--cluster", "b", "--xds-tls-cert", "/c",
+        "--xds-tls-key", "/k")).isEqualTo(2);
+    assertThat(err.toString()).contains("--xds-tls-ca: required with");
+    assertThat(run("bootstrap", "--node-id", "a", "--cluster", "b", "--xds-tls-ca", "ca.crt"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--xds-tls-ca=ca.crt: must be an absolute path");
+    assertThat(run("bootstrap", "--node-id", "a", "--cluster", "b", "--xds-port", "x"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--xds-port=x: must be a number between 1 and 65535");
+  }
+
+  @Test
   void validate_goodFile_exit0WithVersions() throws Exception {
     assertThat(run("validate", "config/bookinfo.yaml")).isZero();
     assertThat(out.toString()).contains("ok, propagation w3c, 12 node groups")

@@ -31,8 +31,12 @@ import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.bootstrap.internal_listener.v3.InternalListener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.meshtrace.xds.config.UpstreamTls;
+import io.meshtrace.xds.config.YamlQuoting;
 import io.meshtrace.xds.snapshot.NodeRole;
+import io.meshtrace.xds.snapshot.UpstreamTlsSocket;
 import io.meshtrace.xds.validate.EnvoyRules;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,13 +45,20 @@ import java.util.Locale;
 /**
  * The Envoy bootstrap that points an Envoy at this control plane: ADS over gRPC (delta by
  * default, {@code set_node_on_first_message_only}), LDS and CDS over ADS, node metadata
- * {@code role} for grouping, and for gateways the {@code envoy.bootstrap.internal_listener}
- * extension the two-stage gateway needs.
+ * {@code role} for grouping, for gateways the {@code envoy.bootstrap.internal_listener}
+ * extension the two-stage gateway needs, and optionally TLS (mTLS with a client certificate)
+ * on the ADS connection: an {@code UpstreamTlsContext} on {@code xds_cluster}.
  *
  * <pre>
  * xds-server bootstrap --node-id meshtrace-gateway --cluster meshtrace-gateway --role gateway \
- *     --xds-host xds-server.meshtrace.svc --xds-port 18000
+ *     --xds-host xds-server.meshtrace.svc --xds-port 18000 \
+ *     --xds-tls-ca /etc/meshtrace/tls/ca.crt --xds-tls-cert /etc/meshtrace/tls/tls.crt \
+ *     --xds-tls-key /etc/meshtrace/tls/tls.key
  * </pre>
+ *
+ * Every argument lands in the YAML as data, quoted where YAML needs it, and in the header
+ * comment as a shell word ({@code 'a b'}, or {@code $'a\nb'} for control characters), so no
+ * value can end the comment or add a key.
  */
 public final class EnvoyBootstrap {
 
@@ -57,14 +68,17 @@ public final class EnvoyBootstrap {
   private static final String HTTP_PROTOCOL_OPTIONS =
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-      .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR));
+      .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
+      .stringQuotingChecker(new YamlQuoting())
+      .build());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
       .add(InternalListener.getDescriptor())
       .add(HttpProtocolOptions.getDescriptor())
+      .add(UpstreamTlsContext.getDescriptor())
       .build();
 
   /**
@@ -77,9 +91,16 @@ public final class EnvoyBootstrap {
    * @param xdsPort that port
    * @param adminPort Envoy's admin port on 127.0.0.1
    * @param delta delta xDS ({@code DELTA_GRPC}) or state of the world ({@code GRPC})
+   * @param tls TLS of the ADS connection, or null for plaintext
    */
   public record Options(String nodeId, String cluster, NodeRole role, String xdsHost,
-      int xdsPort, int adminPort, boolean delta) {
+      int xdsPort, int adminPort, boolean delta, UpstreamTls tls) {
+
+    /** Plaintext ADS. */
+    public Options(String nodeId, String cluster, NodeRole role, String xdsHost, int xdsPort,
+        int adminPort, boolean delta) {
+      this(nodeId, cluster, role, xdsHost, xdsPort, adminPort, delta, null);
+    }
 
     /** Checks the values; throws with a message naming the flag. */
     public Options {
@@ -106,11 +127,66 @@ public final class EnvoyBootstrap {
       }
     }
 
-    /** The command line that prints this bootstrap. */
+    /** The command line that prints this bootstrap, every value a shell word. */
     public String commandLine() {
-      return "xds-server bootstrap --node-id " + nodeId + " --cluster " + cluster + " --role "
-          + role.key() + " --xds-host " + xdsHost + " --xds-port " + xdsPort + " --admin-port "
-          + adminPort + (delta ? " --delta" : " --sotw");
+      StringBuilder s = new StringBuilder("xds-server bootstrap");
+      flag(s, "--node-id", nodeId);
+      flag(s, "--cluster", cluster);
+      flag(s, "--role", role.key());
+      flag(s, "--xds-host", xdsHost);
+      flag(s, "--xds-port", Integer.toString(xdsPort));
+      flag(s, "--admin-port", Integer.toString(adminPort));
+      s.append(delta ? " --delta" : " --sotw");
+      if (tls != null) {
+        flag(s, "--xds-tls-ca", tls.trustedCa());
+        flag(s, "--xds-tls-cert", tls.certChain());
+        flag(s, "--xds-tls-key", tls.privateKey());
+        flag(s, "--xds-tls-sni", tls.sni());
+      }
+      return s.toString();
+    }
+
+    private static void flag(StringBuilder s, String flag, String value) {
+      if (value != null) {
+        s.append(' ').append(flag).append(' ').append(ShellWord.quote(value));
+      }
+    }
+  }
+
+  /**
+   * The ADS connection's TLS from the {@code --xds-tls-*} flags, or null when none is given.
+   *
+   * @throws IllegalArgumentException naming the flag: a client certificate without its key, a
+   *     relative path, TLS without {@code --xds-tls-ca}
+   */
+  public static UpstreamTls tls(String ca, String cert, String key, String sni) {
+    if (ca == null && cert == null && key == null && sni == null) {
+      return null;
+    }
+    if (ca == null) {
+      throw new IllegalArgumentException("--xds-tls-ca: required with --xds-tls-cert, "
+          + "--xds-tls-key or --xds-tls-sni (Envoy must check xds-server's certificate)");
+    }
+    if ((cert == null) != (key == null)) {
+      throw new IllegalArgumentException((cert == null ? "--xds-tls-cert" : "--xds-tls-key")
+          + ": required with " + (cert == null ? "--xds-tls-key" : "--xds-tls-cert")
+          + " (the client certificate for mTLS)");
+    }
+    envoyFile("--xds-tls-ca", ca);
+    envoyFile("--xds-tls-cert", cert);
+    envoyFile("--xds-tls-key", key);
+    if (sni != null && (sni.isEmpty() || sni.length() > 253 || InetAddresses.isInetAddress(sni)
+        || !sni.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"))) {
+      throw new IllegalArgumentException("--xds-tls-sni=" + ShellWord.quote(sni)
+          + ": must be a DNS name (the name in xds-server's certificate)");
+    }
+    return new UpstreamTls(ca, cert, key, sni);
+  }
+
+  private static void envoyFile(String flag, String path) {
+    if (path != null && (!path.startsWith("/") || ShellWord.needsEscapes(path))) {
+      throw new IllegalArgumentException(flag + "=" + ShellWord.quote(path)
+          + ": must be an absolute path on Envoy's file system, without control characters");
     }
   }
 
@@ -162,6 +238,9 @@ public final class EnvoyBootstrap {
     if (!ip) {
       xds.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED);
     }
+    if (o.tls() != null) {
+      xds.setTransportSocket(UpstreamTlsSocket.socket(o.tls(), o.xdsHost()));
+    }
     b.getStaticResourcesBuilder().addClusters(xds);
     return b.build();
   }
@@ -177,6 +256,10 @@ public final class EnvoyBootstrap {
         .append(", configured by xds-server over ADS\n");
     s.append("# (").append(o.delta() ? "delta" : "state-of-the-world")
         .append(" xDS; listeners and clusters come from xds-server).\n");
+    if (o.tls() != null) {
+      s.append("# ADS over ").append(o.tls().mutual() ? "mTLS (Envoy presents a client certificate)"
+          : "TLS").append("; xds-server's certificate is checked against the CA.\n");
+    }
     if (o.role() == NodeRole.GATEWAY) {
       s.append("# The gateway's internal listener (two-stage gateway with header repair) needs\n")
           .append("# the envoy.bootstrap.internal_listener extension below.\n");
@@ -210,6 +293,7 @@ public final class EnvoyBootstrap {
     List<Message> types = new ArrayList<>();
     types.add(InternalListener.getDefaultInstance());
     types.add(HttpProtocolOptions.getDefaultInstance());
+    types.add(UpstreamTlsContext.getDefaultInstance());
     return new EnvoyRules(types).check(b);
   }
 

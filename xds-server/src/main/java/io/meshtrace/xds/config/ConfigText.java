@@ -76,6 +76,7 @@ public final class ConfigText {
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
       // Without it the string "1.10" is written as 1.10 and reads back as the number 1.1.
       .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+      .stringQuotingChecker(new YamlQuoting())
       .build();
   private static final ObjectMapper YAML_WRITER = new ObjectMapper(YAML);
   private static final JsonFactory JSON = JsonFactory.builder()

@@ -108,9 +108,10 @@ final class GatewayReader {
     int port = dflt.extProcPort();
     Duration timeout = dflt.timeout();
     boolean allow = dflt.failureModeAllow();
+    UpstreamTls tls = dflt.tls();
     ConfigTree ep = o.at("extProc");
     if (o.has("extProc")) {
-      ConfigTree e = ep.mapping(Set.of("host", "port", "timeout", "failureModeAllow"));
+      ConfigTree e = ep.mapping(Set.of("host", "port", "timeout", "failureModeAllow", "tls"));
       if (e != null) {
         host = e.host("host", false, "must be a host name or IP address");
         Integer p = e.port("port", false);
@@ -122,6 +123,9 @@ final class GatewayReader {
         }
         Boolean a = e.bool("failureModeAllow");
         allow = a == null ? allow : a;
+        if (e.has("tls")) {
+          tls = upstreamTls(e.at("tls"));
+        }
       }
     }
     boolean on = Boolean.TRUE.equals(enabled);
@@ -139,6 +143,43 @@ final class GatewayReader {
         marker = dflt.markerHeader();
       }
     }
-    return new HeaderRepair(on, host, port, timeout, allow, marker);
+    return new HeaderRepair(on, host, port, timeout, allow, marker, tls);
+  }
+
+  /**
+   * {@code extProc.tls}: files on the gateway's machine (absolute paths, not read here), the
+   * CA required so that Envoy checks ext-proc's certificate.
+   */
+  static UpstreamTls upstreamTls(ConfigTree node) {
+    ConfigTree o = node.mapping(Set.of("trustedCa", "certChain", "privateKey", "sni"));
+    if (o == null) {
+      return null;
+    }
+    String ca = envoyFile(o, "trustedCa", true);
+    String chain = envoyFile(o, "certChain", false);
+    String key = envoyFile(o, "privateKey", false);
+    String sni = o.string("sni", false);
+    if (sni != null && !ValueSyntax.isDnsName(sni)) {
+      o.error("sni", sni, "must be a DNS name (the name in ext-proc's certificate)");
+      sni = null;
+    }
+    if (o.has("certChain") != o.has("privateKey")) {
+      o.error(o.has("certChain") ? "privateKey" : "certChain", "(missing)",
+          "certChain and privateKey go together (the client certificate for mTLS)");
+      return null;
+    }
+    if (ca == null || (o.has("certChain") && (chain == null || key == null))) {
+      return null;
+    }
+    return new UpstreamTls(ca, chain, key, sni);
+  }
+
+  private static String envoyFile(ConfigTree o, String key, boolean required) {
+    String s = o.string(key, required);
+    if (s != null && (!s.startsWith("/") || ValueSyntax.hasControl(s))) {
+      o.error(key, s, "must be an absolute path on the gateway's file system");
+      return null;
+    }
+    return s;
   }
 }

@@ -383,17 +383,17 @@ public record MeshConfig(
    * @param failureModeAllow let requests through unchanged when ext-proc fails or is late
    * @param markerHeader header ext-proc sets on repaired requests, tagged
    *     {@code meshtrace.repair} on the gateway span; null for no tag
+   * @param tls TLS (mTLS with a client certificate) of the {@code ext_proc} cluster, or null
    */
-  public record HeaderRepair(
-      boolean enabled, String extProcHost, int extProcPort, Duration timeout,
-      boolean failureModeAllow, String markerHeader) {
+  public record HeaderRepair(boolean enabled, String extProcHost, int extProcPort,
+      Duration timeout, boolean failureModeAllow, String markerHeader, UpstreamTls tls) {
     /**
      * Without {@code headerRepair} or its keys: off; ext-proc's gRPC port 18080; Envoy's own
      * {@code message_timeout} of 200 ms, stated; requests pass when ext-proc fails; repaired
-     * requests marked with {@code x-meshtrace-repair}.
+     * requests marked with {@code x-meshtrace-repair}; plaintext to ext-proc.
      */
     public static final HeaderRepair DEFAULT = new HeaderRepair(false, null, 18080,
-        Duration.ofMillis(200), true, "x-meshtrace-repair");
+        Duration.ofMillis(200), true, "x-meshtrace-repair", null);
   }
 
   /**

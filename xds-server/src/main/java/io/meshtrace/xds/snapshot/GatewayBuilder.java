@@ -128,6 +128,9 @@ final class GatewayBuilder {
       ext.setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED);
     }
     EnvoyProtos.http2(ext);
+    if (repair.tls() != null) {
+      ext.setTransportSocket(UpstreamTlsSocket.socket(repair.tls(), repair.extProcHost()));
+    }
     set.putCluster(ext.build(), "gateway.headerRepair.extProc");
   }
 

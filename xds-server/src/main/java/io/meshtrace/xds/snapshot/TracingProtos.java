@@ -210,6 +210,8 @@ final class TracingProtos {
             .InternalUpstreamTransport.getDefaultInstance(),
         io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer
             .getDefaultInstance(),
+        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+            .getDefaultInstance(),
         OpenTelemetryConfig.getDefaultInstance(),
         ZipkinConfig.getDefaultInstance(),
         SkyWalkingConfig.getDefaultInstance(),
