@@ -84,15 +84,13 @@ final class HexCodec {
     return pos;
   }
 
-  static String toHex16(long value) {
-    char[] chars = new char[16];
-    encode(value, chars, 0);
-    return new String(chars);
+  /** 16 lower hex chars, written through the caller's {@code scratch} (at least 16 chars). */
+  static String toHex16(long value, char[] scratch) {
+    return new String(scratch, 0, encode(value, scratch, 0));
   }
 
-  static String toHex32(long high, long low) {
-    char[] chars = new char[32];
-    encode(low, chars, encode(high, chars, 0));
-    return new String(chars);
+  /** 32 lower hex chars, written through the caller's {@code scratch} (at least 32 chars). */
+  static String toHex32(long high, long low, char[] scratch) {
+    return new String(scratch, 0, encode(low, scratch, encode(high, scratch, 0)));
   }
 }
