@@ -62,17 +62,6 @@ final class HeaderMapView implements RequestHeaders {
     return word;
   }
 
-  /** True when a header is named {@code lowerCaseName} (ext_proc keys arrive lower-case). */
-  boolean contains(String lowerCaseName) {
-    int size = map.getHeadersCount();
-    for (int i = 0; i < size; i++) {
-      if (lowerCaseName.equals(map.getHeaders(i).getKey())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Bytes of all names and values, as Envoy counts them against its header size limit. */
   long byteSize() {
     return byteSize(null);
@@ -80,7 +69,8 @@ final class HeaderMapView implements RequestHeaders {
 
   /**
    * {@link #byteSize()}, and in the same pass over the list whether a header is named
-   * {@code lowerCaseName} (null: none looked for): negative {@code -(size + 1)} when one is.
+   * {@code lowerCaseName} (null: none looked for; ext_proc keys arrive lower-case): negative,
+   * {@code -(size + 1)}, when one is.
    */
   long byteSize(String lowerCaseName) {
     long total = 0;

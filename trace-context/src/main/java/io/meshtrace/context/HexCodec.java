@@ -49,6 +49,8 @@ final class HexCodec {
    * each byte's range tests are carry-free additions that land in its bit 7, a letter's nibble
    * is its low 4 bits plus 9, and three shift-or steps pack the 8 nibbles into 32 bits. A byte
    * from 0x80 up may carry into its neighbour, but its own clear bit 7 fails the word anyway.
+   * (Measured with {@code valueLong}, against the table lookup per {@code valueCharAt} it
+   * replaced: B3 multi pass 177 to 133 ns of thread CPU, B3 single 176 to 133 ns.)
    */
   static long decode8(long word) {
     long digit = (word + FROM_0) & ~(word + PAST_9);
