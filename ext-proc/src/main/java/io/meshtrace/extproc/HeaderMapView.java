@@ -42,26 +42,47 @@ final class HeaderMapView implements RequestHeaders {
     return raw.isEmpty() ? header.getValue().charAt(pos) : (char) (raw.byteAt(pos) & 0xff);
   }
 
-  /** True when a header is named {@code lowerCaseName} (ext_proc keys arrive lower-case). */
-  boolean contains(String lowerCaseName) {
-    int size = map.getHeadersCount();
-    for (int i = 0; i < size; i++) {
-      if (lowerCaseName.equals(map.getHeaders(i).getKey())) {
-        return true;
+  /** One read of the 8 bytes (or chars of the legacy {@code value}) from {@code pos}. */
+  @Override
+  public long valueLong(int index, int pos) {
+    HeaderValue header = map.getHeaders(index);
+    ByteString raw = header.getRawValue();
+    long word = 0;
+    if (raw.isEmpty()) {
+      String value = header.getValue();
+      for (int i = pos, end = pos + Long.BYTES; i < end; i++) {
+        char c = value.charAt(i);
+        word = (word << 8) | (c > 0xff ? 0xff : c);
       }
+      return word;
     }
-    return false;
+    for (int i = pos, end = pos + Long.BYTES; i < end; i++) {
+      word = (word << 8) | (raw.byteAt(i) & 0xff);
+    }
+    return word;
   }
 
   /** Bytes of all names and values, as Envoy counts them against its header size limit. */
   long byteSize() {
+    return byteSize(null);
+  }
+
+  /**
+   * {@link #byteSize()}, and in the same pass over the list whether a header is named
+   * {@code lowerCaseName} (null: none looked for; ext_proc keys arrive lower-case): negative,
+   * {@code -(size + 1)}, when one is.
+   */
+  long byteSize(String lowerCaseName) {
     long total = 0;
+    boolean found = false;
     int size = map.getHeadersCount();
     for (int i = 0; i < size; i++) {
       HeaderValue header = map.getHeaders(i);
       ByteString raw = header.getRawValue();
-      total += header.getKey().length() + (raw.isEmpty() ? header.getValue().length() : raw.size());
+      String key = header.getKey();
+      found |= lowerCaseName != null && lowerCaseName.equals(key);
+      total += key.length() + (raw.isEmpty() ? header.getValue().length() : raw.size());
     }
-    return total;
+    return found ? -(total + 1) : total;
   }
 }

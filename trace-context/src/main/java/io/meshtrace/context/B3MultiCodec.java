@@ -270,8 +270,8 @@ final class B3MultiCodec {
     return true;
   }
 
-  /** The {@code x-b3-traceid} value: 16 or 32 lower hex. */
-  static String writeTraceId(long high, long low, int width) {
-    return width == 16 ? HexCodec.toHex16(low) : HexCodec.toHex32(high, low);
+  /** The {@code x-b3-traceid} value: 16 or 32 lower hex, through {@code scratch} (32 chars). */
+  static String writeTraceId(long high, long low, int width, char[] scratch) {
+    return width == 16 ? HexCodec.toHex16(low, scratch) : HexCodec.toHex32(high, low, scratch);
   }
 }

@@ -13,6 +13,8 @@ final class B3SingleCodec {
   static final String NAME = "b3";
 
   private static final int SPAN_ID_LENGTH = 16;
+  /** The longest value written: 32-hex trace id, span id, decision and parent id. */
+  static final int MAX_LENGTH = 32 + 1 + SPAN_ID_LENGTH + 2 + 1 + SPAN_ID_LENGTH;
 
   private B3SingleCodec() {}
 
@@ -141,14 +143,13 @@ final class B3SingleCodec {
 
   /**
    * {@code {traceid}-{spanid}[-{sampling}[-{parentspanid}]]}; the parent is written only with a
-   * decision, as the grammar requires.
+   * decision, as the grammar requires. Written through {@code out}, at least {@link #MAX_LENGTH}
+   * chars.
    */
-  static String write(
-      long traceHigh, long traceLow, int traceWidth, long spanId, SamplingState sampling, long parentId) {
+  static String write(long traceHigh, long traceLow, int traceWidth, long spanId,
+      SamplingState sampling, long parentId, char[] out) {
     boolean withDecision = sampling != SamplingState.DEFER;
     boolean withParent = withDecision && parentId != 0;
-    char[] out = new char[traceWidth + 1 + SPAN_ID_LENGTH + (withDecision ? 2 : 0)
-        + (withParent ? 1 + SPAN_ID_LENGTH : 0)];
     int pos = 0;
     if (traceWidth == 32) {
       pos = HexCodec.encode(traceHigh, out, pos);
@@ -162,9 +163,9 @@ final class B3SingleCodec {
     }
     if (withParent) {
       out[pos++] = '-';
-      HexCodec.encode(parentId, out, pos);
+      pos = HexCodec.encode(parentId, out, pos);
     }
-    return new String(out);
+    return new String(out, 0, pos);
   }
 
   /** The decision-only form: {@code 0}, {@code 1} or {@code d}. */

@@ -33,6 +33,8 @@ final class RepairRun {
   private final ParsedContext multi = new ParsedContext();
   private final B3MultiCodec multiFields = new B3MultiCodec();
   private final TracestateCodec.Members members = new TracestateCodec.Members();
+  /** Where each written value is composed before its one String is made (the longest: b3). */
+  private final char[] text = new char[Math.max(B3SingleCodec.MAX_LENGTH, TraceparentCodec.LENGTH)];
 
   /** The policy's output formats, {@link #outputMask} bits. */
   private int outputs;
@@ -65,6 +67,9 @@ final class RepairRun {
   private List<HeaderMutation> mutations;
   private boolean idsWritten;
   private boolean brokenRemoved;
+  /** The x-b3-spanid / 32-hex x-b3-traceid values written this run, reused for the result. */
+  private String spanHex;
+  private String traceHex;
 
   /** One bit per output format, by ordinal: the per-request check is a mask test. */
   static int outputMask(RepairPolicy policy) {
@@ -99,8 +104,8 @@ final class RepairRun {
     List<HeaderMutation> out = Collections.unmodifiableList(mutations);
     mutations = null;
     return new RepairResult(verdict, reason, out,
-        idsWritten ? HexCodec.toHex32(traceHigh, traceLow) : null,
-        idsWritten ? HexCodec.toHex16(spanId) : null, samplingDecided);
+        !idsWritten ? null : traceHex != null ? traceHex : HexCodec.toHex32(traceHigh, traceLow, text),
+        !idsWritten ? null : spanHex != null ? spanHex : HexCodec.toHex16(spanId, text), samplingDecided);
   }
 
   private void reset() {
@@ -128,6 +133,8 @@ final class RepairRun {
     mutations = null;
     idsWritten = false;
     brokenRemoved = false;
+    spanHex = null;
+    traceHex = null;
   }
 
   private void scan(RequestHeaders headers) {
@@ -339,7 +346,7 @@ final class RepairRun {
     if (output) {
       if (!keep) {
         add(HeaderMutation.set(TraceparentCodec.NAME,
-            TraceparentCodec.write(traceHigh, traceLow, spanId, flags)));
+            TraceparentCodec.write(traceHigh, traceLow, spanId, flags, text)));
         idsWritten = true;
         noteMismatch(w3c, sameTrace && w3c.spanId == spanId);
       }
@@ -445,7 +452,7 @@ final class RepairRun {
       if (!keep) {
         int width = single.sameTrace(traceHigh, traceLow) ? single.traceWidth : traceWidth;
         add(HeaderMutation.set(B3SingleCodec.NAME,
-            B3SingleCodec.write(traceHigh, traceLow, width, spanId, sampling, wantParent)));
+            B3SingleCodec.write(traceHigh, traceLow, width, spanId, sampling, wantParent, text)));
         idsWritten = true;
         noteMismatch(single, sameIds);
       }
@@ -497,13 +504,17 @@ final class RepairRun {
     boolean idsSet = false;
     if (!(status[B3MultiCodec.FIELD_TRACE_ID] == ParsedContext.VALID && sameTrace)) {
       int width = sameTrace ? multi.traceWidth : traceWidth;
-      add(HeaderMutation.set(B3MultiCodec.TRACE_ID,
-          B3MultiCodec.writeTraceId(traceHigh, traceLow, width)));
+      String written = B3MultiCodec.writeTraceId(traceHigh, traceLow, width, text);
+      if (width == 32) {
+        traceHex = written;
+      }
+      add(HeaderMutation.set(B3MultiCodec.TRACE_ID, written));
       noteFieldMismatch(B3MultiCodec.FIELD_TRACE_ID);
       idsSet = true;
     }
     if (!(status[B3MultiCodec.FIELD_SPAN_ID] == ParsedContext.VALID && multi.spanId == spanId)) {
-      add(HeaderMutation.set(B3MultiCodec.SPAN_ID, HexCodec.toHex16(spanId)));
+      spanHex = HexCodec.toHex16(spanId, text);
+      add(HeaderMutation.set(B3MultiCodec.SPAN_ID, spanHex));
       noteFieldMismatch(B3MultiCodec.FIELD_SPAN_ID);
       idsSet = true;
     }
@@ -513,11 +524,11 @@ final class RepairRun {
     int parentStatus = status[B3MultiCodec.FIELD_PARENT_SPAN_ID];
     if (parentStatus == ParsedContext.ABSENT) {
       if (idsSet && parentId != 0) {
-        add(HeaderMutation.set(B3MultiCodec.PARENT_SPAN_ID, HexCodec.toHex16(parentId)));
+        add(HeaderMutation.set(B3MultiCodec.PARENT_SPAN_ID, HexCodec.toHex16(parentId, text)));
       }
     } else if (!(parentStatus == ParsedContext.VALID && multi.parentId == parentId)) {
       add(parentId != 0
-          ? HeaderMutation.set(B3MultiCodec.PARENT_SPAN_ID, HexCodec.toHex16(parentId))
+          ? HeaderMutation.set(B3MultiCodec.PARENT_SPAN_ID, HexCodec.toHex16(parentId, text))
           : HeaderMutation.remove(B3MultiCodec.PARENT_SPAN_ID));
       noteFieldMismatch(B3MultiCodec.FIELD_PARENT_SPAN_ID);
     }

@@ -1,5 +1,8 @@
 package io.meshtrace.context;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +36,26 @@ public interface RequestHeaders {
 
   /** Char {@code pos} of the value of entry {@code index}; bytes read as ISO-8859-1. */
   char valueCharAt(int index, int pos);
+
+  /**
+   * Chars {@code pos} to {@code pos + 7} of the value of entry {@code index} as the 8 bytes of a
+   * {@code long}, the first char in the most significant byte; a char above 0xff reads as 0xff
+   * (not ASCII, so every ASCII check fails on it). The caller keeps {@code pos + 8} within
+   * {@link #valueLength}. Parsers check and decode 8 chars per step through it; an
+   * implementation over bytes should override it with one read of the 8 bytes.
+   *
+   * <pre>{@code
+   * value "80f198ee56343ba8", pos 0  ->  0x3830663139386565L ("80f198ee")
+   * }</pre>
+   */
+  default long valueLong(int index, int pos) {
+    long word = 0;
+    for (int i = pos, end = pos + Long.BYTES; i < end; i++) {
+      char c = valueCharAt(index, i);
+      word = (word << 8) | (c > 0xff ? 0xff : c);
+    }
+    return word;
+  }
 
   /** The value of entry {@code index} as a String (allocates; not for the per-request path). */
   default String valueString(int index) {
@@ -90,14 +113,31 @@ public interface RequestHeaders {
   }
 }
 
-/** {@link RequestHeaders} over parallel arrays of names and values. */
+/**
+ * {@link RequestHeaders} over parallel arrays of names and values, with each value also held as
+ * bytes (a char above 0xff as 0xff) for {@link #valueLong}.
+ */
 final class StringRequestHeaders implements RequestHeaders {
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   private final String[] names;
   private final String[] values;
+  private final byte[][] bytes;
 
   StringRequestHeaders(String[] names, String[] values) {
     this.names = names;
     this.values = values;
+    this.bytes = new byte[values.length][];
+    for (int i = 0; i < values.length; i++) {
+      String value = values[i];
+      byte[] latin1 = new byte[value.length()];
+      for (int pos = 0; pos < latin1.length; pos++) {
+        char c = value.charAt(pos);
+        latin1[pos] = (byte) (c > 0xff ? 0xff : c);
+      }
+      bytes[i] = latin1;
+    }
   }
 
   @Override
@@ -118,6 +158,11 @@ final class StringRequestHeaders implements RequestHeaders {
   @Override
   public char valueCharAt(int index, int pos) {
     return values[index].charAt(pos);
+  }
+
+  @Override
+  public long valueLong(int index, int pos) {
+    return (long) LONGS.get(bytes[index], pos);
   }
 
   @Override

@@ -111,9 +111,8 @@ final class TraceparentCodec {
     out.note(reason);
   }
 
-  /** {@code 00-{trace}-{span}-{flags}}, 55 chars. */
-  static String write(long traceHigh, long traceLow, long spanId, int flags) {
-    char[] out = new char[LENGTH];
+  /** {@code 00-{trace}-{span}-{flags}}, 55 chars, written through {@code out} (at least 55). */
+  static String write(long traceHigh, long traceLow, long spanId, int flags, char[] out) {
     out[0] = '0';
     out[1] = '0';
     out[TRACE_ID_OFFSET - 1] = '-';
@@ -122,6 +121,6 @@ final class TraceparentCodec {
     HexCodec.encode(spanId, out, SPAN_ID_OFFSET);
     out[FLAGS_OFFSET - 1] = '-';
     HexCodec.encodeByte(flags & KNOWN_FLAGS, out, FLAGS_OFFSET);
-    return new String(out);
+    return new String(out, 0, LENGTH);
   }
 }

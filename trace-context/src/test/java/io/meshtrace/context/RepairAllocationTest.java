@@ -59,7 +59,41 @@ class RepairAllocationTest {
                 "x-b3-traceid", "463ac35c9f6413ad",
                 "x-b3-spanid", "e457b5a2e4d86bd1",
                 "x-b3-flags", "1",
+                "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")),
+        Arguments.of("repair_validB3MultiUnderB3MultiMesh_allocatesNothing", mesh(PropagationFormat.B3_MULTI),
+            RequestHeaders.ofPairs(
+                ":authority", "bookinfo.example.com",
+                ":path", "/productpage",
+                "user-agent", "curl/8.5.0",
+                "x-forwarded-for", "203.0.113.17",
+                "x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7",
+                "x-b3-spanid", "e457b5a2e4d86bd1",
+                "x-b3-parentspanid", "05e3ac9a4f6e3b90",
+                "x-b3-sampled", "1",
+                "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")),
+        Arguments.of("repair_valid16HexB3MultiUnderB3MultiMesh_allocatesNothing", mesh(PropagationFormat.B3_MULTI),
+            RequestHeaders.ofPairs(
+                "x-b3-traceid", "463ac35c9f6413ad",
+                "x-b3-spanid", "e457b5a2e4d86bd1",
+                "x-b3-flags", "1",
+                "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")),
+        Arguments.of("repair_validB3SingleUnderB3SingleMesh_allocatesNothing", mesh(PropagationFormat.B3_SINGLE),
+            RequestHeaders.ofPairs(
+                ":authority", "bookinfo.example.com",
+                ":path", "/productpage",
+                "user-agent", "curl/8.5.0",
+                "b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1-05e3ac9a4f6e3b90",
+                "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")),
+        Arguments.of("repair_valid16HexB3SingleWithoutParentUnderB3SingleMesh_allocatesNothing",
+            mesh(PropagationFormat.B3_SINGLE),
+            RequestHeaders.ofPairs(
+                "b3", "463ac35c9f6413ad-e457b5a2e4d86bd1-0",
                 "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6")));
+  }
+
+  /** A mesh that propagates {@code format} only (the input is then complete and passes). */
+  private static RepairPolicy mesh(PropagationFormat format) {
+    return RepairPolicy.defaults().withOutputFormats(java.util.EnumSet.of(format)).withWinner(format);
   }
 
   /** 32 members, empty ones between, keys sharing prefixes and a String hash ("c*", "ah"). */
