@@ -190,4 +190,36 @@ class ComponentConfigTest {
   private static int port(String endpoint) {
     return Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
   }
+
+  /**
+   * The Istio reference, unchanged: the IstioOperator's meshConfig block and the Telemetry
+   * resources of base/istio, read by xds-server next to the Bookinfo services of xds.yaml, give
+   * the sidecars what Istio would: the OpenTelemetry provider, the bookinfo namespace's 100%
+   * sampling and the mesh-wide repair tag.
+   */
+  @Test
+  void istioReference_meshConfigAndTelemetry_parseUnchangedInXdsServer() throws Exception {
+    ObjectNode doc = xds();
+    doc.remove(List.of("meshVersion", "defaultProviders", "extensionProviders", "tracing"));
+    JsonNode operator = ModuleTree.single(ModuleTree.file("overlays/istio/install/istio-operator.yaml"));
+    doc.set("meshConfig", operator.path("spec").path("meshConfig"));
+    doc.putArray("telemetry").addAll(ModuleTree.documents(ModuleTree.file("base/istio/telemetry.yaml")));
+
+    MeshConfig c = ConfigParser.parse(doc, null);
+    assertThat(c.providers()).extracting(MeshConfig.Provider::name).containsExactly("meshtrace-otel",
+        "meshtrace-otel-http", "meshtrace-zipkin", "meshtrace-skywalking", "meshtrace-datadog");
+    assertThat(c.provider("meshtrace-otel").host()).isEqualTo("otel-collector.meshtrace.svc.cluster.local");
+    MeshSnapshots.Result r = MeshSnapshots.build(c, "sidecar/productpage");
+    assertThat(r.errors()).isEmpty();
+    io.envoyproxy.envoy.config.listener.v3.Listener outbound = r.snapshot().listeners().resources().get("virtualOutbound");
+    HttpConnectionManager hcm = EnvoyJson.unpack(outbound.getFilterChains(0).getFilters(0).getTypedConfig(),
+        HttpConnectionManager.class);
+    assertThat(hcm.getTracing().getProvider().getName()).isEqualTo("envoy.tracers.opentelemetry");
+    assertThat(hcm.getTracing().getRandomSampling().getValue()).isEqualTo(100.0);
+    assertThat(hcm.getTracing().getCustomTagsList()).anySatisfy(t -> {
+      assertThat(t.getTag()).isEqualTo("meshtrace.repair");
+      assertThat(t.getRequestHeader().getName()).isEqualTo("x-meshtrace-repair");
+    });
+    assertThat(r.snapshot().clusters().resources()).containsKey("tracing|meshtrace-otel");
+  }
 }

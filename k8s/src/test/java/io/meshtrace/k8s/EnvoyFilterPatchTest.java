@@ -191,6 +191,15 @@ class EnvoyFilterPatchTest {
   }
 
   @Test
+  void bothEnvoyFilters_carryAPriorityAfterTheDefault() {
+    for (String file : List.of(FILE, UNTRACED_FILE)) {
+      JsonNode priority = envoyFilter(file).path("spec").path("priority");
+      assertThat(priority.isInt()).as(file).isTrue();
+      assertThat(priority.asInt()).as(file).isPositive();
+    }
+  }
+
+  @Test
   void untracedGateway_telemetryTurnsTracingOffOnExactlyThatGateway() {
     JsonNode ef = envoyFilter(UNTRACED_FILE);
     JsonNode t = ModuleTree.documents(ModuleTree.file("overlays/istio-gateway-untraced/telemetry-gateway.yaml")).get(0);

@@ -7,7 +7,9 @@ import java.util.Set;
 
 /**
  * Reads the mesh YAML (field names follow Istio's {@code extensionProviders}, Telemetry
- * {@code tracing} and ServiceEntry {@code ports}/{@code endpoints}) into a {@link MeshConfig}.
+ * {@code tracing} and ServiceEntry {@code ports}/{@code endpoints}; Istio's own
+ * {@code meshConfig} block and {@code Telemetry} resources are read as pasted, see
+ * {@link IstioMeshConfigReader} and {@link TelemetryReader}) into a {@link MeshConfig}.
  *
  * <p>All problems are collected, not just the first; each names the key path, the value and what
  * was expected: {@code tracing[0].randomSamplingPercentage=140: must be between 0 and 100}.
@@ -21,7 +23,7 @@ public final class ConfigParser {
 
   private static final Set<String> SECTIONS = Set.of("meshVersion", "propagation",
       "defaultProviders", "extensionProviders", "tracing", "services", "sidecar", "gateway",
-      "server");
+      "server", "meshConfig", "telemetry");
 
   private ConfigParser() {}
 
@@ -43,14 +45,19 @@ public final class ConfigParser {
       problems.throwIfAny();
     }
     References refs = new References();
-    ProvidersReader.Result providers = ProvidersReader.read(tree.at("extensionProviders"));
-    TracingReader.Result tracing = TracingReader.read(tree, refs);
+    IstioMeshConfigReader.Result mesh = IstioMeshConfigReader.read(tree);
+    ProvidersReader.Result providers = ProvidersReader.read(mesh.extensionProviders());
+    TracingReader.Result tracing = TracingReader.read(tree, mesh.defaultProviders(), refs);
     MeshConfig.Sidecar sidecar = SidecarReader.read(tree.at("sidecar"));
     List<MeshConfig.Service> services = ServicesReader.read(tree.at("services"), refs);
+    tracing = tracing.withRules(TelemetryReader.read(tree.at("telemetry"),
+        mesh.rootNamespace(), services, refs));
     GatewayReader.Draft gateway = GatewayReader.read(tree.at("gateway"), refs);
     MeshConfig.Server server = ServerReader.read(tree.at("server"));
 
     CrossChecks.references(refs, providers.declared(), services, problems);
+    ProvidersReader.checkTracingReferences(refs, providers, problems);
+    IstioMeshConfigReader.checkEnableTracing(mesh, tracing, problems);
     CrossChecks.tracing(tracing, providers.providers(), problems);
     MeshConfig.Gateway resolved = CrossChecks.gateway(gateway, services, problems);
     problems.throwIfAny();

@@ -36,7 +36,7 @@ final class CustomTagReader {
         continue;
       }
       ConfigTree o = e.getValue().mapping(Set.of("literal", "environment", "header",
-          "metadata"));
+          "metadata", "formatter"));
       if (o == null) {
         continue;
       }
@@ -60,6 +60,12 @@ final class CustomTagReader {
           break;
         case "metadata":
           t = metadata(k, tag);
+          break;
+        case "formatter":
+          // Istio Telemetry's formatter tag is Envoy's CustomTag.value, newer than v1.34.
+          o.error("formatter", k.text(), "Envoy API v1.34's CustomTag has no formatter (value)"
+              + " kind; use literal, environment, header or metadata");
+          t = null;
           break;
         default:
           t = null; // an unknown key, reported by mapping()

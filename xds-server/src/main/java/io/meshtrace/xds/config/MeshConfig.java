@@ -89,9 +89,9 @@ public record MeshConfig(
   public record Header(String name, String value) {}
 
   /** OpenTelemetry OTLP over gRPC. */
-  public record OpenTelemetryGrpc(
-      String name, String path, String host, int port, Integer maxTagLength,
-      Duration timeout, List<Header> initialMetadata) implements Provider {
+  public record OpenTelemetryGrpc(String name, String path, String host, int port,
+      Integer maxTagLength, Duration timeout, List<Header> initialMetadata,
+      List<ResourceDetector> resourceDetectors) implements Provider {
     @Override
     public boolean http2() {
       return true;
@@ -101,7 +101,8 @@ public record MeshConfig(
   /** OpenTelemetry OTLP over HTTP (protobuf). */
   public record OpenTelemetryHttp(
       String name, String path, String host, int port, Integer maxTagLength,
-      String httpPath, Duration timeout, List<Header> headers) implements Provider {
+      String httpPath, Duration timeout, List<Header> headers,
+      List<ResourceDetector> resourceDetectors, DynatraceSampler sampler) implements Provider {
     /** Without {@code http.path}. */
     public static final String DEFAULT_PATH = "/";
     /** Without {@code http.timeout} (Envoy's {@code HttpUri} requires one). */
@@ -213,15 +214,16 @@ public record MeshConfig(
   }
 
   /**
-   * One {@code tracing[i]} rule (Istio Telemetry's {@code tracing}). Null fields inherit from
-   * earlier rules; rules with {@code selector.services} apply after mesh-wide rules.
+   * One {@code tracing[i]} rule or Telemetry {@code spec.tracing} entry; null fields inherit,
+   * selecting rules apply after mesh-wide ones. {@code replaceCustomTags}: its tags replace
+   * earlier ones (Telemetry, as in Istio) instead of merging by name.
    */
   public record TracingRule(
       String path, List<String> services, Mode mode, String provider,
       Double randomSamplingPercentage, Double clientSamplingPercentage,
       Double overallSamplingPercentage, Boolean useRequestIdForTraceSampling,
       Integer maxPathTagLength, Boolean verbose, Boolean disableSpanReporting,
-      Map<String, CustomTag> customTags) {
+      Map<String, CustomTag> customTags, boolean replaceCustomTags) {
     /** Istio's random sampling percentage when no rule sets one. */
     public static final double DEFAULT_RANDOM_SAMPLING = 1.0;
     /** Without {@code match.mode}: the rule covers both directions. */

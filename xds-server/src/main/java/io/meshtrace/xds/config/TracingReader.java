@@ -10,14 +10,24 @@ import java.util.Set;
 
 /**
  * Reads the tracing keys of the top level: {@code meshVersion}, {@code propagation},
- * {@code defaultProviders} and the {@code tracing} rules (Istio Telemetry's). Provider and
- * service names are noted in {@link References}, checked once every section is read.
+ * {@code defaultProviders} (at the top level or in {@code meshConfig}) and the {@code tracing}
+ * rules (Istio Telemetry's); {@link TelemetryReader} adds the rules of Telemetry resources.
+ * Provider and service names are noted in {@link References}, checked once every section is
+ * read.
  */
 final class TracingReader {
 
   /** The tracing keys as read. */
   record Result(String meshVersion, Propagation propagation, boolean propagationExplicit,
-      List<String> defaultProviders, List<TracingRule> rules) {}
+      List<String> defaultProviders, List<TracingRule> rules) {
+    /** The same keys with {@code more} rules after these. */
+    Result withRules(List<TracingRule> more) {
+      List<TracingRule> all = new ArrayList<>(rules);
+      all.addAll(more);
+      return new Result(meshVersion, propagation, propagationExplicit, defaultProviders,
+          List.copyOf(all));
+    }
+  }
 
   private static final Set<String> RULE_KEYS = Set.of("selector", "match", "providers",
       "randomSamplingPercentage", "clientSamplingPercentage", "overallSamplingPercentage",
@@ -27,7 +37,8 @@ final class TracingReader {
 
   private TracingReader() {}
 
-  static Result read(ConfigTree root, References refs) {
+  /** @param defaultProviders {@code defaultProviders} or {@code meshConfig.defaultProviders} */
+  static Result read(ConfigTree root, ConfigTree defaultProviders, References refs) {
     String meshVersion = root.string("meshVersion", false);
     if (meshVersion != null && !MeshPropagation.isVersion(meshVersion)) {
       root.error("meshVersion", meshVersion, "must be a dotted version such as 1.18.0.124");
@@ -45,12 +56,18 @@ final class TracingReader {
       }
     }
     return new Result(meshVersion, propagation, written != null,
-        defaultProviders(root.at("defaultProviders"), refs), rules(root.at("tracing"), refs));
+        defaultProviders(defaultProviders, refs), rules(root.at("tracing"), refs));
   }
 
   private static List<String> defaultProviders(ConfigTree node, References refs) {
     List<String> out = new ArrayList<>();
-    ConfigTree o = node.node() == null ? null : node.mapping(Set.of("tracing"));
+    ConfigTree o = node.node() == null ? null
+        : node.mapping(Set.of("tracing", "metrics", "accessLogging"));
+    for (String other : List.of("metrics", "accessLogging")) {
+      if (o != null && o.has(other)) {
+        o.problems().warn(o.path() + "." + other + ": not served: meshtrace serves tracing only");
+      }
+    }
     if (o == null || o.at("tracing").node() == null) {
       return out;
     }
@@ -89,15 +106,7 @@ final class TracingReader {
           selected = List.copyOf(names);
         }
       }
-      Mode mode = TracingRule.DEFAULT_MODE;
-      if (o.has("match")) {
-        ConfigTree m = o.at("match").mapping(Set.of("mode"));
-        if (m != null) {
-          mode = m.choice("mode", Mode.class, mode,
-              "must be one of CLIENT, SERVER, CLIENT_AND_SERVER");
-        }
-      }
-      out.add(new TracingRule(o.path(), selected, mode, provider(o, refs),
+      out.add(new TracingRule(o.path(), selected, mode(o), provider(o, refs),
           o.percent("randomSamplingPercentage"),
           o.percent("clientSamplingPercentage"),
           o.percent("overallSamplingPercentage"),
@@ -105,13 +114,26 @@ final class TracingReader {
           o.integer("maxPathTagLength", false, 1, 65535),
           o.bool("verbose"),
           o.bool("disableSpanReporting"),
-          CustomTagReader.read(o.at("customTags"))));
+          CustomTagReader.read(o.at("customTags")), false));
     }
     return List.copyOf(out);
   }
 
+  /** A rule's {@code match.mode}; {@link TracingRule#DEFAULT_MODE} without one. */
+  static Mode mode(ConfigTree rule) {
+    Mode mode = TracingRule.DEFAULT_MODE;
+    if (rule.has("match")) {
+      ConfigTree m = rule.at("match").mapping(Set.of("mode"));
+      if (m != null) {
+        mode = m.choice("mode", Mode.class, mode,
+            "must be one of CLIENT, SERVER, CLIENT_AND_SERVER");
+      }
+    }
+    return mode;
+  }
+
   /** The one provider a rule names, or null. */
-  private static String provider(ConfigTree rule, References refs) {
+  static String provider(ConfigTree rule, References refs) {
     if (!rule.has("providers")) {
       return null;
     }

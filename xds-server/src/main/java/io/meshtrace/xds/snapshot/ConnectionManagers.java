@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.RequestIDExtension;
 import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
+import io.meshtrace.xds.config.DynatraceSampler;
 import io.meshtrace.xds.config.MeshConfig;
 import java.util.HashSet;
 import java.util.Set;
@@ -54,7 +55,10 @@ final class ConnectionManagers {
     return b;
   }
 
-  /** Checks a provider's tracer config once and adds its collector cluster. */
+  /**
+   * Checks a provider's tracer config once and adds its collector cluster (and the cluster of
+   * its Dynatrace sampler's own API).
+   */
   private void providerOnce(MeshConfig.Provider p) {
     if (!checkedProviders.add(p.name())) {
       return;
@@ -67,5 +71,12 @@ final class ConnectionManagers {
     }
     set.putCluster(c.build(), p.path());
     set.referenceCluster(name, p.path());
+    DynatraceSampler sampler = TracingProtos.sampler(p);
+    if (sampler != null && sampler.ownHost() != null) {
+      String samplerName = TracingProtos.samplerCluster(p, sampler);
+      set.putCluster(EnvoyProtos.hostCluster(samplerName, sampler.ownHost(), sampler.port())
+          .build(), sampler.path());
+      set.referenceCluster(samplerName, sampler.path());
+    }
   }
 }

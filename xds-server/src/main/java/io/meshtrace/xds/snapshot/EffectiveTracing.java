@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * The tracing settings in force for one service and direction, after folding the
  * {@code tracing[]} rules: mesh-wide rules first, then rules whose selector names the service,
- * each in file order; a later rule overrides the fields it sets. {@code provider == null} means
+ * each in file order; a later rule overrides the fields it sets, and merges its custom tags by
+ * name or (a Telemetry resource's rule) replaces them. {@code provider == null} means
  * no tracing.
  */
 record EffectiveTracing(
@@ -63,6 +64,9 @@ record EffectiveTracing(
       verbose = r.verbose() != null ? r.verbose() : verbose;
       disabled = r.disableSpanReporting() != null ? r.disableSpanReporting() : disabled;
       if (r.customTags() != null) {
+        if (r.replaceCustomTags()) {
+          tags.clear();
+        }
         tags.putAll(r.customTags());
       }
     }

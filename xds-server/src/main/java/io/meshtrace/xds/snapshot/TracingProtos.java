@@ -8,18 +8,24 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.HttpService;
 import io.envoyproxy.envoy.config.core.v3.HttpUri;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.trace.v3.ClientConfig;
 import io.envoyproxy.envoy.config.trace.v3.DatadogConfig;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.SkyWalkingConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.tracers.opentelemetry.resource_detectors.v3.DynatraceResourceDetectorConfig;
+import io.envoyproxy.envoy.extensions.tracers.opentelemetry.resource_detectors.v3.EnvironmentResourceDetectorConfig;
+import io.envoyproxy.envoy.extensions.tracers.opentelemetry.samplers.v3.DynatraceSamplerConfig;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.Percent;
+import io.meshtrace.xds.config.DynatraceSampler;
 import io.meshtrace.xds.config.MeshConfig;
+import io.meshtrace.xds.config.ResourceDetector;
 import java.util.List;
 
 /** Turns tracing settings of the mesh model into Envoy v3 tracing protos. */
@@ -29,12 +35,27 @@ final class TracingProtos {
   static final String ZIPKIN = "envoy.tracers.zipkin";
   static final String SKYWALKING = "envoy.tracers.skywalking";
   static final String DATADOG = "envoy.tracers.datadog";
+  static final String RESOURCE_DETECTORS = "envoy.tracers.opentelemetry.resource_detectors.";
+  static final String DYNATRACE_SAMPLER = "envoy.tracers.opentelemetry.samplers.dynatrace";
 
   private TracingProtos() {}
 
   /** Name of the cluster that reaches a provider's collector. */
   static String collectorCluster(MeshConfig.Provider p) {
     return "tracing|" + p.name();
+  }
+
+  /**
+   * Name of the cluster that reaches a Dynatrace sampler's own API; a sampler without one asks
+   * the provider's collector.
+   */
+  static String samplerCluster(MeshConfig.Provider p, DynatraceSampler s) {
+    return s.ownHost() == null ? collectorCluster(p) : collectorCluster(p) + "|sampler";
+  }
+
+  /** The Dynatrace sampler of an OpenTelemetry provider, or null. */
+  static DynatraceSampler sampler(MeshConfig.Provider p) {
+    return p instanceof MeshConfig.OpenTelemetryHttp h ? h.sampler() : null;
   }
 
   /** The HCM {@code tracing.provider} block. */
@@ -54,7 +75,7 @@ final class TracingProtos {
         svc.addInitialMetadata(HeaderValue.newBuilder().setKey(h.name()).setValue(h.value()));
       }
       name = OPENTELEMETRY;
-      config = Any.pack(OpenTelemetryConfig.newBuilder().setGrpcService(svc)
+      config = Any.pack(openTelemetry(g.resourceDetectors()).setGrpcService(svc)
           .setServiceName(serviceName).build());
     } else if (p instanceof MeshConfig.OpenTelemetryHttp) {
       MeshConfig.OpenTelemetryHttp h = (MeshConfig.OpenTelemetryHttp) p;
@@ -67,9 +88,13 @@ final class TracingProtos {
             .setHeader(HeaderValue.newBuilder().setKey(x.name()).setValue(x.value()))
             .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
       }
+      OpenTelemetryConfig.Builder otel = openTelemetry(h.resourceDetectors()).setHttpService(svc)
+          .setServiceName(serviceName);
+      if (h.sampler() != null) {
+        otel.setSampler(dynatraceSampler(p, h.sampler()));
+      }
       name = OPENTELEMETRY;
-      config = Any.pack(OpenTelemetryConfig.newBuilder().setHttpService(svc)
-          .setServiceName(serviceName).build());
+      config = Any.pack(otel.build());
     } else if (p instanceof MeshConfig.Zipkin) {
       MeshConfig.Zipkin z = (MeshConfig.Zipkin) p;
       name = ZIPKIN;
@@ -109,10 +134,50 @@ final class TracingProtos {
         .setName(name).setTypedConfig(config).build();
   }
 
-  /** The HCM {@code tracing} block for effective settings that have a provider. */
+  /** An OpenTelemetry tracer config with Envoy's resource detector extensions. */
+  private static OpenTelemetryConfig.Builder openTelemetry(List<ResourceDetector> detectors) {
+    OpenTelemetryConfig.Builder b = OpenTelemetryConfig.newBuilder();
+    for (ResourceDetector d : detectors) {
+      com.google.protobuf.Message config = d == ResourceDetector.ENVIRONMENT
+          ? EnvironmentResourceDetectorConfig.getDefaultInstance()
+          : DynatraceResourceDetectorConfig.getDefaultInstance();
+      b.addResourceDetectors(TypedExtensionConfig.newBuilder()
+          .setName(RESOURCE_DETECTORS + d.configName()).setTypedConfig(Any.pack(config)));
+    }
+    return b;
+  }
+
+  /** Envoy's Dynatrace sampler extension, asking the sampler's API or the collector. */
+  private static TypedExtensionConfig dynatraceSampler(MeshConfig.Provider p,
+      DynatraceSampler s) {
+    String host = s.ownHost() == null ? p.host() : s.ownHost();
+    HttpService.Builder api = HttpService.newBuilder().setHttpUri(HttpUri.newBuilder()
+        .setUri("http://" + EnvoyProtos.hostPort(host, s.port()) + s.httpPath())
+        .setCluster(samplerCluster(p, s))
+        .setTimeout(EnvoyProtos.duration(s.timeout())));
+    for (MeshConfig.Header x : s.headers()) {
+      api.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
+          .setHeader(HeaderValue.newBuilder().setKey(x.name()).setValue(x.value()))
+          .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+    }
+    DynatraceSamplerConfig.Builder c = DynatraceSamplerConfig.newBuilder()
+        .setTenant(s.tenant()).setClusterId(s.clusterId()).setHttpService(api);
+    if (s.rootSpansPerMinute() != null) {
+      c.setRootSpansPerMinute(s.rootSpansPerMinute());
+    }
+    return TypedExtensionConfig.newBuilder().setName(DYNATRACE_SAMPLER)
+        .setTypedConfig(Any.pack(c.build())).build();
+  }
+
+  /**
+   * The HCM {@code tracing} block for effective settings that have a provider. With a sampler
+   * in the tracer (Dynatrace's) the random sampling is 100%: every span reaches the sampler,
+   * which decides, as Istio configures it.
+   */
   static HttpConnectionManager.Tracing hcmTracing(EffectiveTracing t, String serviceName) {
+    double random = sampler(t.provider()) != null ? 100 : t.randomSampling();
     HttpConnectionManager.Tracing.Builder b = HttpConnectionManager.Tracing.newBuilder()
-        .setRandomSampling(Percent.newBuilder().setValue(t.randomSampling()))
+        .setRandomSampling(Percent.newBuilder().setValue(random))
         .setClientSampling(Percent.newBuilder().setValue(t.clientSampling()))
         .setOverallSampling(Percent.newBuilder().setValue(t.overallSampling()))
         .setVerbose(t.verbose())
@@ -215,6 +280,9 @@ final class TracingProtos {
         OpenTelemetryConfig.getDefaultInstance(),
         ZipkinConfig.getDefaultInstance(),
         SkyWalkingConfig.getDefaultInstance(),
-        DatadogConfig.getDefaultInstance());
+        DatadogConfig.getDefaultInstance(),
+        EnvironmentResourceDetectorConfig.getDefaultInstance(),
+        DynatraceResourceDetectorConfig.getDefaultInstance(),
+        DynatraceSamplerConfig.getDefaultInstance());
   }
 }

@@ -151,7 +151,7 @@ class ConfigParserTest {
               - name: otel
                 opentelemetry: {service: "otel collector", port: 4317}
             """, TRACING, svc), "extensionProviders[0].opentelemetry.service=otel collector",
-            "host name"),
+            "must be [<namespace>/]<hostname>"),
         Arguments.of("port 0", yaml("""
             extensionProviders:
               - name: otel
@@ -170,15 +170,15 @@ class ConfigParserTest {
                 skywalking: {service: sw, port: "eleven"}
             """, TRACING, svc), "extensionProviders[0].skywalking.port=eleven",
             "between 1 and 65535"),
-        Arguments.of("otel http path without slash", yaml("""
+        Arguments.of("otel http path with a space", yaml("""
             extensionProviders:
               - name: otel
                 opentelemetry:
                   service: otel
                   port: 4318
-                  http: {path: v1/traces}
-            """, TRACING, svc), "extensionProviders[0].opentelemetry.http.path=v1/traces",
-            "starting with /"),
+                  http: {path: v1/my traces}
+            """, TRACING, svc), "extensionProviders[0].opentelemetry.http.path=v1/my traces",
+            "without spaces"),
         Arguments.of("zipkin path without slash", yaml("""
             extensionProviders:
               - name: otel
@@ -624,8 +624,8 @@ class ConfigParserTest {
   void parse_controlCharacterInKey_escapedInPath() {
     assertThat(TestMesh.problems(TestMesh.base() + "\"trac\\ring\": []\n"))
         .containsExactly("trac\\x0ding=[]: unknown key; expected one of [defaultProviders,"
-            + " extensionProviders, gateway, meshVersion, propagation, server, services,"
-            + " sidecar, tracing]");
+            + " extensionProviders, gateway, meshConfig, meshVersion, propagation, server,"
+            + " services, sidecar, telemetry, tracing]");
   }
 
   @Test

@@ -85,6 +85,82 @@ class MeshSchemaTest {
     assertThat(schemaErrors(MESH, YAML.readTree(TestMesh.base()))).isEmpty();
   }
 
+  /** Istio's meshConfig block and Telemetry resources, as xds-server reads them pasted. */
+  static final String ISTIO = TestMesh.SERVICES.replace("  - name: reviews\n",
+      "  - name: reviews\n    hosts: [reviews.default.svc.cluster.local]\n") + """
+      meshConfig:
+        enableTracing: true
+        defaultConfig:
+          tracing: {}
+        defaultProviders:
+          tracing: [otel]
+        extensionProviders:
+        - name: otel
+          opentelemetry:
+            service: observability/otel-collector.observability.svc.cluster.local
+            port: 4318
+            http: {path: v1/traces, timeout: 10s, headers: [{name: Authorization, value: Api-Token x}]}
+            resourceDetectors: {environment: {}, dynatrace: {}}
+            serviceAttributeEnrichment: ISTIO_CANONICAL
+            dynatraceSampler: {tenant: abc, clusterId: 1234, rootSpansPerMinute: 500}
+        - name: zipkin
+          zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411, timeout: 5s, headers: [], traceContextOption: USE_B3}
+      telemetry:
+      - apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {name: mesh-default, namespace: istio-system, labels: {team: obs}}
+        spec:
+          tracing:
+          - randomSamplingPercentage: 10.00
+            customTags: {cluster_id: {environment: {name: ISTIO_META_CLUSTER_ID, defaultValue: Kubernetes}}}
+      - apiVersion: telemetry.istio.io/v1alpha1
+        kind: Telemetry
+        metadata: {name: reviews, namespace: default}
+        spec:
+          selector: {matchLabels: {app: reviews}}
+          tracing:
+          - {match: {mode: SERVER}, disableSpanReporting: true, enableIstioTags: false, disableContextPropagation: false}
+      - apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {name: reviews-waypoint, namespace: other}
+        spec:
+          targetRefs: [{kind: Service, group: "", name: reviews}]
+          tracing:
+          - providers: [{name: zipkin}]
+      """;
+
+  @Test
+  void istioSections_takenBySchemaParserAndCrd() throws IOException {
+    ObjectNode doc = (ObjectNode) YAML.readTree(ISTIO);
+
+    assertThat(parserErrors(doc)).as("parser").isEmpty();
+    assertThat(schemaErrors(MESH, doc)).as("schema").isEmpty();
+    assertThat(schemaErrors(CRD_SPEC, doc)).as("CRD").isEmpty();
+  }
+
+  static Stream<Arguments> istioRefusedByBoth() {
+    return Stream.of(
+        Arguments.of("meshConfig.extensionProviders[1].zipkin.traceContextOption", "/meshConfig/extensionProviders/1/zipkin/traceContextOption", "\"USE_B3_WITH_W3C_PROPAGATION\""),
+        Arguments.of("meshConfig.extensionProviders[1].zipkin.headers", "/meshConfig/extensionProviders/1/zipkin/headers", "[{\"name\": \"a\", \"value\": \"b\"}]"),
+        Arguments.of("meshConfig.extensionProviders[0].opentelemetry.serviceAttributeEnrichment", "/meshConfig/extensionProviders/0/opentelemetry/serviceAttributeEnrichment", "\"OTEL_SEMANTIC_CONVENTIONS\""),
+        Arguments.of("meshConfig.extensionProviders[0].opentelemetry.service", "/meshConfig/extensionProviders/0/opentelemetry/service", "\"Observability/otel\""),
+        Arguments.of("meshConfig.defaultConfig.tracing", "/meshConfig/defaultConfig/tracing", "{\"sampling\": \"5\"}"),
+        Arguments.of("telemetry[1].spec.tracing[0].disableContextPropagation", "/telemetry/1/spec/tracing/0/disableContextPropagation", "true"),
+        Arguments.of("telemetry[1].spec.tracing[0].enableIstioTags", "/telemetry/1/spec/tracing/0/enableIstioTags", "true"),
+        Arguments.of("telemetry[2].spec.targetRefs[0].kind", "/telemetry/2/spec/targetRefs/0/kind", "\"Gateway\""),
+        Arguments.of("telemetry[0].apiVersion", "/telemetry/0/apiVersion", "\"telemetry.istio.io/v2\""));
+  }
+
+  @ParameterizedTest(name = "{0} = {2}")
+  @MethodSource("istioRefusedByBoth")
+  void istioSections_invalidValue_refusedBySchemaAndParser(String field, String pointer, String json)
+      throws IOException {
+    ObjectNode doc = with((ObjectNode) YAML.readTree(ISTIO), pointer, json);
+
+    assertThat(parserErrors(doc)).as("parser").anyMatch(m -> m.startsWith(field));
+    assertThat(schemaErrors(MESH, doc)).as("schema").isNotEmpty();
+  }
+
   @Test
   void crdSpecSchema_bundledWithoutServer_validates() throws IOException {
     ObjectNode spec = bundled();
@@ -104,7 +180,7 @@ class MeshSchemaTest {
         Arguments.of("extensionProviders[0].opentelemetry.grpc.initialMetadata[0].name", "/extensionProviders/0/opentelemetry/grpc/initialMetadata/0/name", "\"X-Tenant\""),
         Arguments.of("extensionProviders[0].opentelemetry.grpcc", "/extensionProviders/0/opentelemetry/grpcc", "{}"),
         Arguments.of("extensionProviders[0]", "/extensionProviders/0/zipkin", "{\"service\": \"z\", \"port\": 9411}"),
-        Arguments.of("extensionProviders[1].opentelemetry.http.path", "/extensionProviders/1/opentelemetry/http/path", "\"v1/traces\""),
+        Arguments.of("extensionProviders[1].opentelemetry.http.path", "/extensionProviders/1/opentelemetry/http/path", "\"v1/my traces\""),
         Arguments.of("extensionProviders[1].opentelemetry.http.headers[0].value", "/extensionProviders/1/opentelemetry/http/headers/0/value", "\"a\\r\\nb\""),
         Arguments.of("extensionProviders[2].zipkin.encoding", "/extensionProviders/2/zipkin/encoding", "\"thrift\""),
         Arguments.of("extensionProviders[2].zipkin.enable64bitTraceId", "/extensionProviders/2/zipkin/enable64bitTraceId", "\"no\""),
@@ -160,6 +236,10 @@ class MeshSchemaTest {
         Arguments.of("/extensionProviders/0/opentelemetry/grpc/timeout", "\"1m\""),
         Arguments.of("/extensionProviders/1/opentelemetry/http/headers/0/value", "\"tab\\tinside\""),
         Arguments.of("/extensionProviders/2/zipkin/encoding", "\"proto\""),
+        Arguments.of("/extensionProviders/1/opentelemetry/http/path", "\"v1/traces\""),
+        Arguments.of("/extensionProviders/0/opentelemetry/service", "\"observability/otel-collector.observability.svc.cluster.local\""),
+        Arguments.of("/extensionProviders/2/zipkin/timeout", "\"5s\""),
+        Arguments.of("/extensionProviders/2/zipkin/traceContextOption", "\"USE_B3\""),
         Arguments.of("/tracing/0/randomSamplingPercentage", "0.01"),
         Arguments.of("/gateway/hosts", "[\"*\", \"*.example.com\", \"example.com\"]"),
         Arguments.of("/gateway/headerRepair/markerHeader", "\"\""),
