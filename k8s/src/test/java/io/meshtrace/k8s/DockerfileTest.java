@@ -53,7 +53,9 @@ class DockerfileTest {
   @CsvSource({"xds-server", "ext-proc"})
   void dockerfile_buildsTheImageTheDeploymentRuns(String name) throws Exception {
     List<Instruction> ins = parse(ModuleTree.read(ModuleTree.file("images/" + name + "/Dockerfile")));
-    String base = name.equals("xds-server") ? "overlays/standalone" : "overlays/istio";
+    // The image defaults to the file source (base/standalone); the standalone overlay runs it on
+    // the Kubernetes source with its own args.
+    String base = name.equals("xds-server") ? "base/standalone" : "overlays/istio";
     JsonNode d = RenderedOverlayTest.build(base).get("Deployment", "meshtrace", name);
     JsonNode pod = RenderedOverlayTest.podSpec(d);
     JsonNode c = pod.path("containers").get(0);

@@ -61,7 +61,12 @@ class OverlayContractTest {
   @Test
   void standalone_xdsServerAndExtProc_startWithTheAgreedCommandLine() {
     Kustomize.Build b = standalone();
-    assertServeContract(b, "xds-server", 18000, 18001, "/etc/meshtrace/xds.yaml");
+    // The overlay runs xds-server on the Kubernetes source, on the MeshTracing it ships;
+    // base/standalone (the ConfigMap layout) on the file.
+    assertServeContract(b, "xds-server", 18000, 18001,
+        List.of("--source", "kubernetes", "--namespace", "meshtrace", "--name", "bookinfo"));
+    assertThat(b.get("MeshTracing", "meshtrace", "bookinfo")).isNotNull();
+    assertServeContract(RenderedOverlayTest.build("base/standalone"), "xds-server", 18000, 18001, "/etc/meshtrace/xds.yaml");
     assertServeContract(b, "ext-proc", 18080, 18081, "/etc/meshtrace/ext-proc.yaml");
 
     JsonNode xds = podSpec(b.get("Deployment", "meshtrace", "xds-server")).path("containers").get(0);

@@ -211,7 +211,9 @@ class RenderedOverlayTest {
       JsonNode pod = podSpec(d);
       assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).as("runAsNonRoot of %s", name(d)).isTrue();
       assertThat(pod.path("securityContext").path("runAsUser").asInt()).as("runAsUser of %s", name(d)).isPositive();
-      assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).as("token of %s", name(d)).isFalse();
+      // A token only for a workload that talks to the API (a RoleBinding names its account).
+      assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).as("token of %s", name(d))
+          .isEqualTo(boundAccounts(build(overlay)).contains(pod.path("serviceAccountName").asText()));
       for (JsonNode c : pod.path("containers")) {
         JsonNode sc = c.path("securityContext");
         assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).as("read-only rootfs of %s", name(d)).isTrue();
@@ -225,19 +227,40 @@ class RenderedOverlayTest {
     }
   }
 
+  /** Service accounts that a RoleBinding grants something. */
+  static java.util.Set<String> boundAccounts(Kustomize.Build b) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (ObjectNode rb : b.ofKind("RoleBinding")) {
+      for (JsonNode s : rb.path("subjects")) {
+        if (s.path("kind").asText().equals("ServiceAccount")) {
+          out.add(s.path("name").asText());
+        }
+      }
+    }
+    return out;
+  }
+
   /** A meshtrace service started as {@code serve --config F --port P --admin-port A}. */
   static void assertServeContract(Kustomize.Build b, String deployment, int grpcPort, int adminPort, String configFile) {
+    assertServeContract(b, deployment, grpcPort, adminPort, List.of("--config", configFile));
+    assertThat(mountedFile(b, b.get("Deployment", "meshtrace", deployment), configFile)).as("%s mounted in %s", configFile, deployment).isNotNull();
+  }
+
+  /** A meshtrace service started as {@code serve --bind 0.0.0.0 SOURCE... --port P --admin-port A}. */
+  static void assertServeContract(Kustomize.Build b, String deployment, int grpcPort, int adminPort, List<String> source) {
     ObjectNode d = b.get("Deployment", "meshtrace", deployment);
     JsonNode c = podSpec(d).path("containers").get(0);
     List<String> args = new ArrayList<>();
     c.path("args").forEach(a -> args.add(a.asText()));
-    assertThat(args).as("listens on every interface: other pods and the kubelet reach it").containsExactly("serve", "--bind", "0.0.0.0", "--config", configFile, "--port", String.valueOf(grpcPort), "--admin-port", String.valueOf(adminPort));
+    List<String> expected = new ArrayList<>(List.of("serve", "--bind", "0.0.0.0"));
+    expected.addAll(source);
+    expected.addAll(List.of("--port", String.valueOf(grpcPort), "--admin-port", String.valueOf(adminPort)));
+    assertThat(args).as("listens on every interface: other pods and the kubelet reach it").isEqualTo(expected);
     assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(2);
     assertThat(hasContainerPort(podSpec(d), c.path("readinessProbe").path("httpGet").path("port"))).isTrue();
     assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/readyz");
     assertThat(c.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/healthz");
     assertThat(containerPortNumber(c, c.path("readinessProbe").path("httpGet").path("port").asText())).isEqualTo(adminPort);
-    assertThat(mountedFile(b, d, configFile)).as("%s mounted in %s", configFile, deployment).isNotNull();
   }
 
   static int containerPortNumber(JsonNode container, String name) {

@@ -10,10 +10,12 @@ import java.nio.file.Path;
  * @param dir where the mesh config copy and the Envoy bootstraps are written
  * @param config an xds-server mesh config to serve instead of the bundled one, or null
  * @param adminTls HTTPS for both admin listeners, or null
+ * @param reset write the mesh config copy in {@code dir} again even when it exists (by default
+ *     an existing copy is served as it is, with the changes made through the admin API)
  */
 record LaunchOptions(
     String bind, int adsPort, int xdsAdminPort, int extProcPort, int extProcAdminPort, Path dir,
-    Path config, AdminTls adminTls) {
+    Path config, AdminTls adminTls, boolean reset) {
 
   static final String DEFAULT_BIND = "127.0.0.1";
   static final int DEFAULT_ADS_PORT = 18000;
@@ -25,7 +27,8 @@ record LaunchOptions(
   /** On 127.0.0.1, plain HTTP admin listeners. */
   LaunchOptions(int adsPort, int xdsAdminPort, int extProcPort, int extProcAdminPort, Path dir,
       Path config) {
-    this(DEFAULT_BIND, adsPort, xdsAdminPort, extProcPort, extProcAdminPort, dir, config, null);
+    this(DEFAULT_BIND, adsPort, xdsAdminPort, extProcPort, extProcAdminPort, dir, config, null,
+        false);
   }
 
   /**

@@ -71,8 +71,14 @@ public final class Launcher implements Callable<Integer>, Cli.ListenerFlags {
 
   @Option(names = "--dir", paramLabel = "DIR", defaultValue = LaunchOptions.DEFAULT_DIR,
       description = "Where the Envoy bootstraps and the served mesh config are written, "
-          + "default ./${DEFAULT-VALUE}.")
+          + "default ./${DEFAULT-VALUE}. A mesh config already there is served as it is "
+          + "(changes made through the admin API survive a restart).")
   Path dir;
+
+  @Option(names = "--reset",
+      description = "Write the mesh config in --dir again from the bundled (or --config) one, "
+          + "dropping the changes made since.")
+  boolean reset;
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "An xds-server mesh config instead of the bundled one.")
@@ -121,7 +127,7 @@ public final class Launcher implements Callable<Integer>, Cli.ListenerFlags {
     }
     return new LaunchOptions(bind.trim(), port("--ads-port", adsPort),
         port("--xds-admin-port", xdsAdminPort), port("--ext-proc-port", extProcPort),
-        port("--ext-proc-admin-port", extProcAdminPort), dir, config, tls);
+        port("--ext-proc-admin-port", extProcAdminPort), dir, config, tls, reset);
   }
 
   @Override

@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
 /**
  * xds-server and ext-proc running in this JVM, and the Envoy bootstraps that point at them.
  *
- * <p>Start order: ext-proc (its bound port goes into the mesh config), the mesh config copy in
- * the run directory (header repair pointed at that ext-proc), xds-server on that copy, then the
- * bootstraps. {@link #close} stops xds-server, drains ext-proc, stops its admin listener.
+ * <p>Start order: ext-proc (its bound port goes into the mesh config; its new-trace sampling is
+ * the mesh's random sampling), the mesh config copy in the run directory (header repair pointed
+ * at that ext-proc), xds-server on that copy, then the bootstraps. The copy is written only when
+ * it is absent or {@link LaunchOptions#reset()} asks for it: what the admin API changed in it
+ * is served again after a restart. {@link #close} stops xds-server, drains ext-proc, stops its admin listener.
  */
 final class MeshRun implements AutoCloseable {
 
@@ -72,16 +74,23 @@ final class MeshRun implements AutoCloseable {
    */
   static MeshRun start(LaunchOptions o)
       throws IOException, ConfigException, GeneralSecurityException {
-    String meshText = o.config() == null ? bundled()
-        : Files.readString(o.config(), StandardCharsets.UTF_8);
+    Path config = o.dir().resolve(CONFIG_FILE);
+    boolean fresh = o.reset() || !Files.exists(config);
+    String meshText = !fresh ? Files.readString(config, StandardCharsets.UTF_8)
+        : o.config() == null ? bundled() : Files.readString(o.config(), StandardCharsets.UTF_8);
     // Read before anything starts: a broken file starts nothing.
     JsonNode tree = ConfigText.readYaml(meshText);
+    if (!fresh) {
+      LOG.info("serving {} as it is (changes made through the admin API kept); --reset writes"
+          + " it again", config);
+    }
 
     ExtProcConfig epc;
     try {
       epc = ExtProcConfigParser.fromArgs("--address", o.bind(), "--admin.address", o.bind(),
           "--port", Integer.toString(o.extProcPort()),
-          "--admin-port", Integer.toString(o.extProcAdminPort()));
+          "--admin-port", Integer.toString(o.extProcAdminPort()),
+          "--repair.new-trace-sampling-percent", Double.toString(meshRandomSampling(tree)));
     } catch (io.meshtrace.extproc.config.ConfigException e) {
       throw new IllegalArgumentException("--bind=" + o.bind() + ": " + e.problems(), e);
     }
@@ -98,12 +107,18 @@ final class MeshRun implements AutoCloseable {
           .address(epc.adminAddress(), epc.adminPort()).tls(o.adminTls()));
 
       Files.createDirectories(o.dir());
+      JsonNode before = tree.deepCopy();
       pointHeaderRepairAt(tree, reachable(o.bind()), extProc.port());
-      Path config = o.dir().resolve(CONFIG_FILE);
-      Files.writeString(config, "# Served by the meshtrace launcher (copy of "
-          + (o.config() == null ? "its bundled config" : o.config().toString())
-          + ", header repair pointed at its ext-proc).\n# Edit it: xds-server applies changes"
-          + " live.\n" + ConfigText.writeYaml(tree), StandardCharsets.UTF_8);
+      if (fresh) {
+        Files.writeString(config, "# Served by the meshtrace launcher (copy of "
+            + (o.config() == null ? "its bundled config" : o.config().toString())
+            + ", header repair pointed at its ext-proc).\n# Edit it: xds-server applies changes"
+            + " live; the launcher keeps it over restarts (--reset writes it again).\n"
+            + ConfigText.writeYaml(tree), StandardCharsets.UTF_8);
+      } else if (!before.equals(tree)) {
+        // Only the ext-proc address moved (another --bind or ext-proc port): keep the rest.
+        Files.writeString(config, ConfigText.writeYaml(tree), StandardCharsets.UTF_8);
+      }
       xds = XdsApplication.start(new XdsApplication.Options(config, o.bind(), o.adsPort(),
           o.xdsAdminPort(), Duration.ofSeconds(1), o.adminTls()));
 
@@ -158,6 +173,23 @@ final class MeshRun implements AutoCloseable {
     e.put("port", port);
   }
 
+  /**
+   * The random sampling of the mesh's rules without {@code selector}, as xds-server folds them
+   * (a later rule overrides): ext-proc samples the traces it starts at the same rate as the
+   * Envoys do, so a trace started at the gateway is no likelier to be kept than one started by
+   * Envoy.
+   */
+  static double meshRandomSampling(JsonNode tree) {
+    double percent = MeshConfig.TracingRule.DEFAULT_RANDOM_SAMPLING;
+    for (JsonNode rule : tree.path("tracing")) {
+      JsonNode p = rule.path("randomSamplingPercentage");
+      if (!rule.has("selector") && p.isNumber() && p.asDouble() >= 0 && p.asDouble() <= 100) {
+        percent = p.asDouble();
+      }
+    }
+    return percent;
+  }
+
   static String bundled() throws IOException {
     try (InputStream in = MeshRun.class.getResourceAsStream(BUNDLED_CONFIG)) {
       if (in == null) {
@@ -169,6 +201,11 @@ final class MeshRun implements AutoCloseable {
 
   XdsApplication xds() {
     return xds;
+  }
+
+  /** The share of the traces ext-proc starts that it samples, in percent. */
+  double newTraceSamplingPercent() {
+    return extProcConfig.repairPolicy().newTraceSamplingPercent();
   }
 
   int extProcPort() {

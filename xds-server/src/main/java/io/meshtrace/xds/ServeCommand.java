@@ -4,7 +4,11 @@ import io.meshtrace.admin.AdminTls;
 import io.meshtrace.admin.AdminTlsOptions;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.meshtrace.xds.config.ConfigException;
+import io.meshtrace.xds.kubernetes.KubernetesConfigSource;
+import io.meshtrace.xds.kubernetes.MeshTracingRef;
+import io.meshtrace.xds.kubernetes.MeshTracingStatusWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -22,12 +26,18 @@ import picocli.CommandLine.Spec;
 /** {@code xds-server serve}: the control plane until SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serves a mesh config over ADS (SotW and delta) with the admin API beside it; "
-        + "applies file changes live. Prints one line once both ports are open:",
+        + "applies changes of the file, or of the MeshTracing resource (--source kubernetes), "
+        + "live. Prints one line once both ports are open:",
         "  xds-server listening ads=127.0.0.1:18000 admin=127.0.0.1:18001"})
 final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
 
   static final long MIN_POLL_MS = 10;
   static final long MAX_POLL_MS = 3_600_000;
+  /** How long a start waits for the first list of the MeshTracing. */
+  static final Duration FIRST_LIST = Duration.ofSeconds(30);
+
+  /** Where the mesh config comes from. */
+  enum Source { file, kubernetes }
 
   private final PrintStream out;
   private final PrintStream err;
@@ -35,9 +45,28 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
   @Spec
   private CommandSpec spec;
 
+  @Option(names = "--source", paramLabel = "SOURCE", defaultValue = "file",
+      description = "file (default): --config FILE, or the bundled mesh; kubernetes: the "
+          + "MeshTracing --namespace NS --name NAME, watched through the API server (in-cluster "
+          + "service account, else KUBECONFIG); admin writes then go to that resource.")
+  Source source;
+
+  @Option(names = "--namespace", paramLabel = "NS",
+      description = "Namespace of the MeshTracing (--source kubernetes).")
+  String namespace;
+
+  @Option(names = "--name", paramLabel = "NAME",
+      description = "Name of the MeshTracing (--source kubernetes).")
+  String name;
+
   @Option(names = "--config", paramLabel = "FILE",
       description = "The mesh config (YAML); default: the bundled Bookinfo mesh, not watched.")
   Path config;
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE",
+      description = "File holding the admin API's bearer token for writes, instead of "
+          + "server.admin.tokenFile (MESHTRACE_ADMIN_TOKEN still comes first).")
+  Path adminTokenFile;
 
   @Option(names = "--bind", paramLabel = "ADDR",
       description = "Listen address of ADS and the admin API, instead of server.ads.address and "
@@ -87,14 +116,19 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     if (bind != null && bind.isBlank()) {
       throw new CommandLine.ParameterException(cl, "--bind: must be an IP address or host name");
     }
-    String source = config == null ? "bundled config" : config.toString();
+    MeshTracingRef ref = kubernetesRef(cl);
+    String shown = ref != null ? "MeshTracing " + ref
+        : config == null ? "bundled config" : config.toString();
     XdsApplication app;
     try {
       AdminTls tls = adminTls.load(cl);
+      KubernetesConfigSource.Settings kubernetes = ref == null ? null
+          : new KubernetesConfigSource.Settings(ref, new KubernetesClientBuilder().build(),
+              MeshTracingStatusWriter.LeaseSettings.defaults(ref), FIRST_LIST);
       app = XdsApplication.start(new XdsApplication.Options(config, bind, port, adminPort,
-          Duration.ofMillis(pollMs), tls));
+          Duration.ofMillis(pollMs), tls, kubernetes, adminTokenFile));
     } catch (ConfigException e) {
-      err.println(source + ": invalid");
+      err.println(shown + ": invalid");
       e.errors().forEach(x -> err.println("  " + x));
       return ExitCode.CONFIG;
     } catch (GeneralSecurityException e) {
@@ -117,6 +151,30 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     }, "shutdown"));
     stop.await();
     return ExitCode.OK;
+  }
+
+  /** The resource of {@code --source kubernetes}, null for the file source. */
+  private MeshTracingRef kubernetesRef(CommandLine cl) {
+    if (source == Source.file) {
+      if (namespace != null || name != null) {
+        throw new CommandLine.ParameterException(cl, (namespace != null ? "--namespace"
+            : "--name") + ": only with --source kubernetes");
+      }
+      return null;
+    }
+    if (config != null) {
+      throw new CommandLine.ParameterException(cl, "--config=" + config
+          + ": --source kubernetes reads the MeshTracing resource, not a file");
+    }
+    if (namespace == null || name == null) {
+      throw new CommandLine.ParameterException(cl, "--source kubernetes needs "
+          + (namespace == null ? "--namespace NS" : "--name NAME") + " of the MeshTracing");
+    }
+    try {
+      return new MeshTracingRef(namespace, name);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, "--" + e.getMessage());
+    }
   }
 
   private static void checkPort(String flag, Integer value, CommandLine cl) {

@@ -7,7 +7,10 @@ import io.meshtrace.cli.ListenerBindException;
 import io.meshtrace.xds.admin.AdminApi;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.MeshConfig;
+import io.meshtrace.xds.kubernetes.KubernetesConfigSource;
+import io.meshtrace.xds.kubernetes.KubernetesUnreachableException;
 import io.meshtrace.xds.live.ConfigFileWatcher;
+import io.meshtrace.xds.live.ConfigSource;
 import io.meshtrace.xds.live.ConfigStore;
 import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
@@ -22,8 +25,8 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 
 /**
- * The whole control plane in one process: config store and file watch, snapshot cache, ADS
- * server and admin API.
+ * The whole control plane in one process: the config source (the file and its watch, or the
+ * {@code MeshTracing} resource on the Kubernetes API), snapshot cache, ADS server and admin API.
  */
 public final class XdsApplication implements AutoCloseable {
 
@@ -34,17 +37,17 @@ public final class XdsApplication implements AutoCloseable {
   public static final String TOKEN_ENV = "MESHTRACE_ADMIN_TOKEN";
 
   private final ControlPlane plane;
-  private final ConfigStore store;
+  private final ConfigSource source;
   private final XdsServer ads;
   private final AdminServer admin;
   private final ConfigFileWatcher watcher;
   private final String adsAddress;
   private final String adminAddress;
 
-  private XdsApplication(ControlPlane plane, ConfigStore store, XdsServer ads, AdminServer admin,
-      ConfigFileWatcher watcher, String adsAddress, String adminAddress) {
+  private XdsApplication(ControlPlane plane, ConfigSource source, XdsServer ads,
+      AdminServer admin, ConfigFileWatcher watcher, String adsAddress, String adminAddress) {
     this.plane = plane;
-    this.store = store;
+    this.source = source;
     this.ads = ads;
     this.admin = admin;
     this.watcher = watcher;
@@ -65,9 +68,27 @@ public final class XdsApplication implements AutoCloseable {
    * @param adminPort overrides {@code server.admin.port} when not null
    * @param poll how often the file content is checked
    * @param adminTls HTTPS for the admin API, or null for plain HTTP
+   * @param kubernetes the {@code MeshTracing} to serve instead of a file, or null; then
+   *     {@code configFile} must be null and the process settings are the defaults and flags
+   * @param adminTokenFile the admin token's file instead of {@code server.admin.tokenFile}, or
+   *     null ({@value #TOKEN_ENV} still comes first)
    */
   public record Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
-      Duration poll, AdminTls adminTls) {}
+      Duration poll, AdminTls adminTls, KubernetesConfigSource.Settings kubernetes,
+      Path adminTokenFile) {
+    public Options {
+      if (kubernetes != null && configFile != null) {
+        throw new IllegalArgumentException("configFile=" + configFile
+            + ": the Kubernetes source reads no file; give one or the other");
+      }
+    }
+
+    /** A file source (the bundled config when {@code configFile} is null). */
+    public Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
+        Duration poll, AdminTls adminTls) {
+      this(configFile, bind, adsPort, adminPort, poll, adminTls, null, null);
+    }
+  }
 
   /**
    * Loads the config (the bundled one when {@code configFile} is null), then opens the ADS and
@@ -81,7 +102,14 @@ public final class XdsApplication implements AutoCloseable {
     return start(new Options(configFile, null, adsPort, adminPort, poll, null));
   }
 
-  /** Like {@link #start(Path, Integer, Integer, Duration)}, with every override. */
+  /**
+   * Like {@link #start(Path, Integer, Integer, Duration)}, with every override. With a
+   * Kubernetes source the resource is read first; one that is absent or invalid does not stop
+   * the start: nothing is served (and {@code /readyz} says not ready) until a valid spec comes.
+   *
+   * @throws KubernetesUnreachableException (as the cause of an {@link IOException}) when the
+   *     resource could not be read at all
+   */
   public static XdsApplication start(Options o)
       throws IOException, ConfigException, GeneralSecurityException {
     Metrics metrics = new Metrics();
@@ -89,10 +117,21 @@ public final class XdsApplication implements AutoCloseable {
     ProxyRegistry registry = new ProxyRegistry(metrics);
     ControlPlane plane = new ControlPlane(registry, metrics);
     Path configFile = o.configFile();
-    ConfigStore store = configFile == null
-        ? ConfigStore.fromText(bundled(), plane, metrics)
-        : ConfigStore.open(configFile, plane, metrics);
-    MeshConfig.Server settings = plane.config().server();
+    ConfigSource source;
+    MeshConfig.Server settings;
+    if (o.kubernetes() != null) {
+      try {
+        source = KubernetesConfigSource.start(o.kubernetes(), plane, metrics);
+      } catch (KubernetesUnreachableException e) {
+        throw new IOException(e.getMessage(), e);
+      }
+      settings = MeshConfig.Server.DEFAULT;
+    } else {
+      source = configFile == null
+          ? ConfigStore.fromText(bundled(), plane, metrics)
+          : ConfigStore.open(configFile, plane, metrics);
+      settings = plane.config().server();
+    }
     String adsAddress = o.bind() != null ? o.bind() : settings.adsAddress();
     String adminAddress = o.bind() != null ? o.bind() : settings.adminAddress();
     int adsPort = o.adsPort() != null ? o.adsPort() : settings.adsPort();
@@ -101,31 +140,35 @@ public final class XdsApplication implements AutoCloseable {
     try {
       ads = XdsServer.start(XdsServer.builder(settings, adsAddress, adsPort), plane);
     } catch (IOException e) {
+      source.close();
       throw ListenerBindException.of(SERVICE, "ads", adsAddress, adsPort, e);
     }
     AdminServer admin = null;
     ConfigFileWatcher watcher = null;
     try {
       String token = System.getenv(TOKEN_ENV);
-      if ((token == null || token.isBlank()) && settings.adminTokenFile() != null) {
-        token = Files.readString(settings.adminTokenFile(), StandardCharsets.UTF_8).trim();
+      Path tokenFile = o.adminTokenFile() != null ? o.adminTokenFile()
+          : settings.adminTokenFile();
+      if ((token == null || token.isBlank()) && tokenFile != null) {
+        token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
       }
       AdminServer.Builder adminBuilder = AdminServer.builder(SERVICE)
           .address(adminAddress, adminPort)
           .tls(o.adminTls())
           .registry(metrics.registry())
           .readiness(() -> plane.config() != null);
-      new AdminApi(store, plane, metrics, token).routes().forEach(adminBuilder::route);
+      new AdminApi(source, plane, metrics, token).routes().forEach(adminBuilder::route);
       admin = adminBuilder.start();
-      if (configFile != null) {
+      if (source instanceof ConfigStore store && configFile != null) {
         watcher = ConfigFileWatcher.start(store, o.poll());
       }
-      return new XdsApplication(plane, store, ads, admin, watcher, adsAddress, adminAddress);
+      return new XdsApplication(plane, source, ads, admin, watcher, adsAddress, adminAddress);
     } catch (IOException | RuntimeException e) {
       if (admin != null) {
         admin.close();
       }
       ads.close();
+      source.close();
       throw e;
     }
   }
@@ -171,9 +214,9 @@ public final class XdsApplication implements AutoCloseable {
     return plane;
   }
 
-  /** The config store. */
-  public ConfigStore store() {
-    return store;
+  /** Where the config comes from and admin writes go. */
+  public ConfigSource source() {
+    return source;
   }
 
   @Override
@@ -181,6 +224,7 @@ public final class XdsApplication implements AutoCloseable {
     if (watcher != null) {
       watcher.close();
     }
+    source.close();
     admin.close();
     ads.close();
   }

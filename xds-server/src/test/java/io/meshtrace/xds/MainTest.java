@@ -143,7 +143,12 @@ class MainTest {
     return List.of(List.of("--frobnicate"), List.of("serve", "--frobnicate"),
         List.of("validate", "--frobnicate", "f.yaml"), List.of("bootstrap", "--frobnicate=1"),
         List.of("serve", "--poll-ms=0"), List.of("serve", "--admin-port", "70000"),
-        List.of("serve", "--admin-tls-cert", "c.pem"));
+        List.of("serve", "--admin-tls-cert", "c.pem"), List.of("serve", "--source", "nope"),
+        List.of("serve", "--source", "kubernetes", "--name", "bookinfo"),
+        List.of("serve", "--namespace", "meshtrace"),
+        List.of("serve", "--source", "kubernetes", "--namespace", "meshtrace", "--name",
+            "bookinfo", "--config", "f.yaml"),
+        List.of("serve", "--namespace=Not_A_Label", "--source", "kubernetes", "--name", "b"));
   }
 
   @ParameterizedTest

@@ -10,7 +10,7 @@ import io.meshtrace.admin.BearerToken;
 import io.meshtrace.admin.Route;
 import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
-import io.meshtrace.xds.live.ConfigStore;
+import io.meshtrace.xds.live.ConfigSource;
 import io.meshtrace.xds.live.WriteResult;
 import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET  /config/tracing   tracing keys of the config (JSON) and the versions per group
  * PUT  /config/tracing   replace tracing keys, e.g. {"tracing":[{"randomSamplingPercentage":5}]}
- *                        (needs "Authorization: Bearer TOKEN"; 400 with messages when invalid)
+ *                        (needs "Authorization: Bearer TOKEN"; 400 with messages when invalid;
+ *                        written where the {@link ConfigSource} keeps the config: 409 when it
+ *                        changed meanwhile or cannot be written)
  * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK
  * </pre>
  */
@@ -45,7 +47,7 @@ public final class AdminApi {
   static final int MAX_BODY = ConfigText.MAX_BYTES;
   private static final String WRITES = "meshtrace_xds_admin_writes_total";
 
-  private final ConfigStore store;
+  private final ConfigSource store;
   private final ControlPlane plane;
   private final Metrics metrics;
   private final BearerToken token;
@@ -53,7 +55,7 @@ public final class AdminApi {
   /**
    * @param token bearer token for writes; null or blank refuses every write
    */
-  public AdminApi(ConfigStore store, ControlPlane plane, Metrics metrics, String token) {
+  public AdminApi(ConfigSource store, ControlPlane plane, Metrics metrics, String token) {
     this.store = store;
     this.plane = plane;
     this.metrics = metrics;
@@ -81,24 +83,29 @@ public final class AdminApi {
     try {
       o = store.updateTracing(request.body());
     } catch (IOException e) {
-      LOG.error("cannot write {}: {}", store.file(), e.toString());
+      LOG.error("cannot write {}: {}", store.describe(), e.toString());
       metrics.increment(WRITES, Metrics.label("result", "failed"));
-      return json(500, Map.of("error", "config file not written, nothing changed: " + e));
+      return json(500, Map.of("error", store.describe() + " not written, nothing changed: " + e));
     }
     if (!o.isApplied()) {
       int status = switch (o.status()) {
         case CONFLICT -> 409;
         case TOO_LARGE -> 413;
+        case UNAVAILABLE -> 503;
         default -> 400;
       };
       metrics.increment(WRITES, Metrics.label("result", status == 409 ? "conflict" : "rejected"));
       if (status == 400) {
         metrics.increment("meshtrace_xds_config_rejected_total", "");
       }
-      return json(status, Map.of("errors", o.errors()));
+      Map<String, Object> answer = new LinkedHashMap<>(o.details());
+      answer.put("errors", o.errors());
+      return json(status, answer);
     }
     metrics.increment(WRITES, Metrics.label("result", "applied"));
-    return json(200, tracingView());
+    Map<String, Object> answer = new LinkedHashMap<>(o.details());
+    answer.putAll(tracingView());
+    return json(200, answer);
   }
 
   private Map<String, Object> tracingView() {
@@ -106,7 +113,7 @@ public final class AdminApi {
     ObjectNode config = JSON.createObjectNode();
     for (String k : List.of("meshVersion", "propagation", "defaultProviders",
         "extensionProviders", "tracing")) {
-      if (doc.has(k)) {
+      if (doc != null && doc.has(k)) {
         config.set(k, doc.get(k));
       }
     }

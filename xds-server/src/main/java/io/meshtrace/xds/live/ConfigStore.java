@@ -11,9 +11,10 @@ import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.nio.file.ReadOnlyFileSystemException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,13 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The file, its reader and the admin API share one size limit, {@link ConfigText#MAX_BYTES}.
  */
-public final class ConfigStore {
+public final class ConfigStore implements ConfigSource {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
 
   /** Top-level keys {@code PUT /config/tracing} may change. */
-  public static final Set<String> TRACING_KEYS = Set.of("meshVersion", "propagation",
-      "defaultProviders", "extensionProviders", "tracing");
+  public static final Set<String> TRACING_KEYS = TracingPatch.KEYS;
 
   private static final long SETTLE_MILLIS = 100;
   private static final int LOGGED_ERRORS = 20;
@@ -128,11 +128,13 @@ public final class ConfigStore {
   }
 
   /** The document as last applied (a copy). */
+  @Override
   public synchronized JsonNode document() {
     return document.deepCopy();
   }
 
   /** Problems of the last rejected change, empty after a good one. */
+  @Override
   public synchronized List<String> lastErrors() {
     return lastErrors;
   }
@@ -204,16 +206,10 @@ public final class ConfigStore {
    *
    * @throws IOException when the file cannot be written (nothing changed)
    */
+  @Override
   public synchronized WriteResult updateTracing(byte[] body) throws IOException {
-    String size = ConfigText.sizeProblem(body.length);
-    if (size != null) {
-      return WriteResult.of(Status.TOO_LARGE, List.of("(body): the request " + size));
-    }
-    try {
-      return updateTracing(ConfigText.readJson(body));
-    } catch (ConfigException e) {
-      return WriteResult.of(Status.INVALID, e.errors());
-    }
+    TracingPatch patch = TracingPatch.of(document, body);
+    return patch.refused() != null ? patch.refused() : write(patch.merged());
   }
 
   /**
@@ -224,25 +220,11 @@ public final class ConfigStore {
    * @throws IOException when the file cannot be written (nothing changed)
    */
   public synchronized WriteResult updateTracing(JsonNode patch) throws IOException {
-    if (patch == null || !patch.isObject()) {
-      return invalid("(body): must be a JSON object with any of " + TRACING_KEYS);
-    }
-    List<String> errors = new ArrayList<>();
-    ObjectNode next = (ObjectNode) document.deepCopy();
-    Iterator<String> keys = patch.fieldNames();
-    while (keys.hasNext()) {
-      String k = keys.next();
-      if (!TRACING_KEYS.contains(k)) {
-        errors.add(k + ": not a tracing key; allowed: " + TRACING_KEYS);
-      } else if (patch.get(k).isNull()) {
-        next.remove(k);
-      } else {
-        next.set(k, patch.get(k));
-      }
-    }
-    if (!errors.isEmpty()) {
-      return WriteResult.of(Status.INVALID, errors);
-    }
+    TracingPatch p = TracingPatch.of(document, patch);
+    return p.refused() != null ? p.refused() : write(p.merged());
+  }
+
+  private WriteResult write(ObjectNode next) throws IOException {
     if (file == null) {
       return invalid("(config): serving the bundled config, there is no file to write; "
           + "start with --config FILE");
@@ -281,6 +263,8 @@ public final class ConfigStore {
       });
     } catch (EditedMeanwhile e) {
       return conflict(e.state);
+    } catch (FileSystemException | ReadOnlyFileSystemException e) {
+      return unwritable(e);
     }
     plane.commit(p);
     document = next;
@@ -321,6 +305,27 @@ public final class ConfigStore {
         + " (or fix what lastRejected names), then send the change again";
     LOG.warn("admin write refused: {}", what);
     return WriteResult.of(Status.CONFLICT, List.of("(file): " + what));
+  }
+
+  /**
+   * The file or its directory cannot be written: a ConfigMap volume, a read-only mount, missing
+   * permissions. Not the server's fault, and retrying will not help: say where to change it.
+   */
+  private WriteResult unwritable(Exception e) {
+    String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+        : "read-only file system";
+    String what = "the config source is the file " + file + ", which cannot be written (" + why
+        + "; a Kubernetes ConfigMap volume is always read-only). Nothing changed. Change the"
+        + " file where it comes from (edit the ConfigMap, or the file on a writable volume), or"
+        + " run xds-server with --source kubernetes so that admin writes go to the MeshTracing"
+        + " resource";
+    LOG.warn("admin write refused: {}", what);
+    return WriteResult.of(Status.CONFLICT, List.of("(file): " + what));
+  }
+
+  @Override
+  public String describe() {
+    return file == null ? "the bundled config" : "file " + file;
   }
 
   private static Set<String> changedKeys(JsonNode a, JsonNode b) {

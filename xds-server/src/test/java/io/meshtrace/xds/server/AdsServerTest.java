@@ -465,10 +465,10 @@ class AdsServerTest {
       Files.writeString(s.file, TestServer.withServer(TestMesh.base())
           .replace("randomSamplingPercentage: 10", "randomSamplingPercentage: 140"));
       long deadline = System.currentTimeMillis() + 5000;
-      while (s.app.store().lastErrors().isEmpty() && System.currentTimeMillis() < deadline) {
+      while (s.app.source().lastErrors().isEmpty() && System.currentTimeMillis() < deadline) {
         Thread.sleep(20);
       }
-      assertThat(s.app.store().lastErrors()).singleElement().asString()
+      assertThat(s.app.source().lastErrors()).singleElement().asString()
           .contains("tracing[0].randomSamplingPercentage=140");
       for (String type : List.of(CDS, EDS, LDS, RDS)) {
         assertThat(c.poll(type, type.equals(CDS) ? 600 : 50)).as(type).isNull();
