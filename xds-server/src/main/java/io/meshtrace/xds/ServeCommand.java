@@ -2,6 +2,7 @@ package io.meshtrace.xds;
 
 import io.meshtrace.admin.AdminTls;
 import io.meshtrace.admin.AdminTlsOptions;
+import io.meshtrace.admin.AdminTokenOptions;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;
 import io.meshtrace.xds.config.ConfigException;
@@ -61,6 +62,9 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
   @Mixin
   AdminTlsOptions adminTls = new AdminTlsOptions();
 
+  @Mixin
+  AdminTokenOptions adminTokens = new AdminTokenOptions();
+
   ServeCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -92,7 +96,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     try {
       AdminTls tls = adminTls.load(cl);
       app = XdsApplication.start(new XdsApplication.Options(config, bind, port, adminPort,
-          Duration.ofMillis(pollMs), tls));
+          Duration.ofMillis(pollMs), tls, adminTokens));
     } catch (ConfigException e) {
       err.println(source + ": invalid");
       e.errors().forEach(x -> err.println("  " + x));

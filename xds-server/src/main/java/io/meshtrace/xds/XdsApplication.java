@@ -2,6 +2,8 @@ package io.meshtrace.xds;
 
 import io.meshtrace.admin.AdminServer;
 import io.meshtrace.admin.AdminTls;
+import io.meshtrace.admin.AdminTokenOptions;
+import io.meshtrace.admin.AdminTokens;
 import io.meshtrace.admin.ServiceMetrics;
 import io.meshtrace.cli.ListenerBindException;
 import io.meshtrace.xds.admin.AdminApi;
@@ -15,11 +17,13 @@ import io.meshtrace.xds.server.ProxyRegistry;
 import io.meshtrace.xds.server.XdsServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole control plane in one process: config store and file watch, snapshot cache, ADS
@@ -27,11 +31,13 @@ import java.time.Duration;
  */
 public final class XdsApplication implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(XdsApplication.class);
+
   /** Classpath location of the bundled Bookinfo config. */
   public static final String BUNDLED_CONFIG = "/io/meshtrace/xds/bookinfo.yaml";
 
   /** Environment variable that overrides {@code server.admin.tokenFile}. */
-  public static final String TOKEN_ENV = "MESHTRACE_ADMIN_TOKEN";
+  public static final String TOKEN_ENV = AdminTokens.WRITE_ENV;
 
   private final ControlPlane plane;
   private final ConfigStore store;
@@ -65,9 +71,18 @@ public final class XdsApplication implements AutoCloseable {
    * @param adminPort overrides {@code server.admin.port} when not null
    * @param poll how often the file content is checked
    * @param adminTls HTTPS for the admin API, or null for plain HTTP
+   * @param adminTokens the admin tokens from flags, or null: then from the environment
+   *     ({@code MESHTRACE_ADMIN_TOKEN}, {@code MESHTRACE_ADMIN_READ_TOKEN}), else from
+   *     {@code server.admin.tokenFile} and {@code server.admin.readTokenFile}
    */
   public record Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
-      Duration poll, AdminTls adminTls) {}
+      Duration poll, AdminTls adminTls, AdminTokenOptions adminTokens) {
+    /** Without token flags. */
+    public Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
+        Duration poll, AdminTls adminTls) {
+      this(configFile, bind, adsPort, adminPort, poll, adminTls, null);
+    }
+  }
 
   /**
    * Loads the config (the bundled one when {@code configFile} is null), then opens the ADS and
@@ -106,16 +121,23 @@ public final class XdsApplication implements AutoCloseable {
     AdminServer admin = null;
     ConfigFileWatcher watcher = null;
     try {
-      String token = System.getenv(TOKEN_ENV);
-      if ((token == null || token.isBlank()) && settings.adminTokenFile() != null) {
-        token = Files.readString(settings.adminTokenFile(), StandardCharsets.UTF_8).trim();
-      }
+      AdminTokenOptions flags = o.adminTokens() == null ? new AdminTokenOptions()
+          : o.adminTokens();
+      AdminTokens tokens = flags.load(System.getenv(), settings.adminTokenFile(),
+          settings.adminReadTokenFile());
       AdminServer.Builder adminBuilder = AdminServer.builder(SERVICE)
           .address(adminAddress, adminPort)
           .tls(o.adminTls())
+          .tokens(tokens)
           .registry(metrics.registry())
           .readiness(() -> plane.config() != null);
-      new AdminApi(store, plane, metrics, token).routes().forEach(adminBuilder::route);
+      new AdminApi(store, plane, metrics).routes().forEach(adminBuilder::route);
+      if (!tokens.configured() && !InetAddress.getByName(adminAddress)
+          .isLoopbackAddress()) {
+        LOG.warn("admin API on {} without a token: anyone who reaches it can read the config"
+            + " and proxies (writes are refused); set --admin-token-file or {}", adminAddress,
+            AdminTokens.WRITE_ENV);
+      }
       admin = adminBuilder.start();
       if (configFile != null) {
         watcher = ConfigFileWatcher.start(store, o.poll());

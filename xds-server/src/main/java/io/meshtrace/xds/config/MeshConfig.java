@@ -83,10 +83,37 @@ public record MeshConfig(
 
     /** Whether the collector speaks HTTP/2 (gRPC). */
     boolean http2();
+
+    /** Request headers (or gRPC initial metadata) sent to the collector; empty by default. */
+    default List<Header> collectorHeaders() {
+      return List.of();
+    }
   }
 
-  /** A request header (or gRPC metadata entry) sent to a collector. */
-  public record Header(String name, String value) {}
+  /**
+   * A request header (or gRPC metadata entry) sent to a collector.
+   *
+   * @param value the value Envoy is sent (resolved from {@code source})
+   * @param source where the value comes from: written in the file, or a reference
+   *     ({@link SecretRef}); only this is ever shown
+   */
+  public record Header(String name, String value, SecretRef source) {
+    /** A value written in the file. */
+    public Header(String name, String value) {
+      this(name, value, SecretRef.LITERAL);
+    }
+
+    /** Whether the value must not be shown: it comes from a reference or the name is sensitive. */
+    public boolean secret() {
+      return source.external() || Redaction.sensitiveName(name);
+    }
+
+    @Override
+    public String toString() {
+      return "Header[" + name + ", " + (secret() ? source + " " + Redaction.REDACTED : value)
+          + "]";
+    }
+  }
 
   /** OpenTelemetry OTLP over gRPC. */
   public record OpenTelemetryGrpc(
@@ -95,6 +122,11 @@ public record MeshConfig(
     @Override
     public boolean http2() {
       return true;
+    }
+
+    @Override
+    public List<Header> collectorHeaders() {
+      return initialMetadata;
     }
   }
 
@@ -111,6 +143,11 @@ public record MeshConfig(
     public boolean http2() {
       return false;
     }
+
+    @Override
+    public List<Header> collectorHeaders() {
+      return headers;
+    }
   }
 
   /** Zipkin v2 over HTTP, JSON or protobuf encoded. */
@@ -126,13 +163,24 @@ public record MeshConfig(
     }
   }
 
-  /** Apache SkyWalking over gRPC. */
+  /**
+   * Apache SkyWalking over gRPC.
+   *
+   * @param accessToken the token Envoy is sent, or null
+   * @param accessTokenSource where it comes from ({@link SecretRef#LITERAL} without one)
+   */
   public record SkyWalking(
       String name, String path, String host, int port, Integer maxTagLength,
-      String accessToken) implements Provider {
+      String accessToken, SecretRef accessTokenSource) implements Provider {
     @Override
     public boolean http2() {
       return true;
+    }
+
+    @Override
+    public String toString() {
+      return "SkyWalking[" + name + ", " + host + ":" + port + ", accessToken="
+          + (accessToken == null ? "none" : accessTokenSource + " " + Redaction.REDACTED) + "]";
     }
   }
 
@@ -432,17 +480,30 @@ public record MeshConfig(
    */
   public record Tls(
       Path certChain, Path privateKey, Path keyStore, String keyStorePassword, Path clientCa,
-      boolean requireClientCert) {}
+      boolean requireClientCert) {
+    @Override
+    public String toString() {
+      return "Tls[certChain=" + certChain + ", privateKey=" + privateKey + ", keyStore="
+          + keyStore + ", keyStorePassword=" + Redaction.REDACTED + ", clientCa=" + clientCa
+          + ", requireClientCert=" + requireClientCert + "]";
+    }
+  }
 
-  /** Addresses, ports and credentials of this control plane. */
+  /**
+   * Addresses, ports and credentials of this control plane.
+   *
+   * @param adminTokenFile file holding the admin write token ({@code server.admin.tokenFile})
+   * @param adminReadTokenFile file holding a read-only admin token
+   *     ({@code server.admin.readTokenFile})
+   */
   public record Server(
       String adsAddress, int adsPort, String adminAddress, int adminPort, Tls tls,
-      Path adminTokenFile) {
+      Path adminTokenFile, Path adminReadTokenFile) {
     /**
      * Without {@code server} or its keys: ADS on 127.0.0.1:18000, the admin API on
-     * 127.0.0.1:18001, no TLS, no admin token (writes refused).
+     * 127.0.0.1:18001, no TLS, no admin token (reads open, writes refused).
      */
     public static final Server DEFAULT = new Server("127.0.0.1", 18000, "127.0.0.1", 18001,
-        null, null);
+        null, null, null);
   }
 }
