@@ -83,36 +83,6 @@ public record MeshConfig(
 
     /** Whether the collector speaks HTTP/2 (gRPC). */
     boolean http2();
-
-    /** Request headers (or gRPC initial metadata) sent to the collector; empty by default. */
-    default List<Header> collectorHeaders() {
-      return List.of();
-    }
-  }
-
-  /**
-   * A request header (or gRPC metadata entry) sent to a collector.
-   *
-   * @param value the value Envoy is sent (resolved from {@code source})
-   * @param source where the value comes from: written in the file, or a reference
-   *     ({@link SecretRef}); only this is ever shown
-   */
-  public record Header(String name, String value, SecretRef source) {
-    /** A value written in the file. */
-    public Header(String name, String value) {
-      this(name, value, SecretRef.LITERAL);
-    }
-
-    /** Whether the value must not be shown: it comes from a reference or the name is sensitive. */
-    public boolean secret() {
-      return source.external() || Redaction.sensitiveName(name);
-    }
-
-    @Override
-    public String toString() {
-      return "Header[" + name + ", " + (secret() ? source + " " + Redaction.REDACTED : value)
-          + "]";
-    }
   }
 
   /** OpenTelemetry OTLP over gRPC. */
@@ -122,11 +92,6 @@ public record MeshConfig(
     @Override
     public boolean http2() {
       return true;
-    }
-
-    @Override
-    public List<Header> collectorHeaders() {
-      return initialMetadata;
     }
   }
 
@@ -143,11 +108,6 @@ public record MeshConfig(
     public boolean http2() {
       return false;
     }
-
-    @Override
-    public List<Header> collectorHeaders() {
-      return headers;
-    }
   }
 
   /** Zipkin v2 over HTTP, JSON or protobuf encoded. */
@@ -163,12 +123,7 @@ public record MeshConfig(
     }
   }
 
-  /**
-   * Apache SkyWalking over gRPC.
-   *
-   * @param accessToken the token Envoy is sent, or null
-   * @param accessTokenSource where it comes from ({@link SecretRef#LITERAL} without one)
-   */
+  /** Apache SkyWalking over gRPC; {@code accessToken} (or null) comes from its source. */
   public record SkyWalking(
       String name, String path, String host, int port, Integer maxTagLength,
       String accessToken, SecretRef accessTokenSource) implements Provider {
@@ -179,8 +134,7 @@ public record MeshConfig(
 
     @Override
     public String toString() {
-      return "SkyWalking[" + name + ", " + host + ":" + port + ", accessToken="
-          + (accessToken == null ? "none" : accessTokenSource + " " + Redaction.REDACTED) + "]";
+      return "SkyWalking[" + name + ", " + host + ":" + port + ", " + accessTokenSource + "]";
     }
   }
 
@@ -480,22 +434,9 @@ public record MeshConfig(
    */
   public record Tls(
       Path certChain, Path privateKey, Path keyStore, String keyStorePassword, Path clientCa,
-      boolean requireClientCert) {
-    @Override
-    public String toString() {
-      return "Tls[certChain=" + certChain + ", privateKey=" + privateKey + ", keyStore="
-          + keyStore + ", keyStorePassword=" + Redaction.REDACTED + ", clientCa=" + clientCa
-          + ", requireClientCert=" + requireClientCert + "]";
-    }
-  }
+      boolean requireClientCert) {}
 
-  /**
-   * Addresses, ports and credentials of this control plane.
-   *
-   * @param adminTokenFile file holding the admin write token ({@code server.admin.tokenFile})
-   * @param adminReadTokenFile file holding a read-only admin token
-   *     ({@code server.admin.readTokenFile})
-   */
+  /** Addresses, ports and credentials (admin write and read-only token files) of this server. */
   public record Server(
       String adsAddress, int adsPort, String adminAddress, int adminPort, Tls tls,
       Path adminTokenFile, Path adminReadTokenFile) {

@@ -2,7 +2,7 @@ package io.meshtrace.xds.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshtrace.context.HttpToken;
-import io.meshtrace.xds.config.MeshConfig.Header;
+import io.meshtrace.xds.config.Header;
 import io.meshtrace.xds.config.MeshConfig.Provider;
 import java.time.Duration;
 import java.util.ArrayList;

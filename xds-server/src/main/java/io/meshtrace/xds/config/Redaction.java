@@ -67,7 +67,7 @@ public final class Redaction {
   public static Redaction of(MeshConfig config) {
     Set<String> out = new LinkedHashSet<>();
     for (MeshConfig.Provider p : config.providers()) {
-      for (MeshConfig.Header h : p.collectorHeaders()) {
+      for (Header h : Header.sentBy(p)) {
         if (h.secret()) {
           out.add(h.value());
         }

@@ -42,7 +42,7 @@ public final class SecretRefresh {
   private static List<Resolved> references(MeshConfig config) {
     List<Resolved> out = new ArrayList<>();
     for (MeshConfig.Provider p : config.providers()) {
-      for (MeshConfig.Header h : p.collectorHeaders()) {
+      for (Header h : Header.sentBy(p)) {
         if (h.source().external()) {
           out.add(new Resolved(h.source(), h.value()));
         }

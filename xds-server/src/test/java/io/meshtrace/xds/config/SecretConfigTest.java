@@ -59,10 +59,10 @@ class SecretConfigTest {
     MeshConfig env = ConfigParser.parse(mesh("{name: authorization, envName: OTLP_TOKEN}"), dir,
         ENV);
     MeshConfig file = ConfigParser.parse(mesh("{name: authorization, file: token}"), dir, ENV);
-    assertThat(env.provider("otel").collectorHeaders()).containsExactly(
-        new MeshConfig.Header("authorization", SECRET, SecretRef.env("OTLP_TOKEN")));
-    assertThat(file.provider("otel").collectorHeaders()).containsExactly(
-        new MeshConfig.Header("authorization", SECRET, SecretRef.file("token")));
+    assertThat(Header.sentBy(env.provider("otel"))).containsExactly(
+        new Header("authorization", SECRET, SecretRef.env("OTLP_TOKEN")));
+    assertThat(Header.sentBy(file.provider("otel"))).containsExactly(
+        new Header("authorization", SECRET, SecretRef.file("token")));
     assertThat(env.toString()).doesNotContain(SECRET).contains("envName: OTLP_TOKEN");
     assertThat(Redaction.of(env).scrub("x " + SECRET + " y")).isEqualTo("x <redacted> y");
   }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshtrace.xds.TestMesh;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.config.Header;
 import io.meshtrace.xds.config.LocalSecrets;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.config.SecretRef;
@@ -72,15 +73,15 @@ class KubernetesSecretsTest {
     MeshConfig c = ConfigParser.parse(mesh("{name: otlp, key: token}"), null, secrets);
     MeshConfig.OpenTelemetryGrpc otel = (MeshConfig.OpenTelemetryGrpc) c.provider("otel");
     assertThat(otel.initialMetadata()).containsExactly(
-        new MeshConfig.Header("authorization", TOKEN, SecretRef.secret("otlp", "token")),
-        new MeshConfig.Header("x-tenant", "books", SecretRef.env("TENANT")));
+        new Header("authorization", TOKEN, SecretRef.secret("otlp", "token")),
+        new Header("x-tenant", "books", SecretRef.env("TENANT")));
     assertThat(otel.toString()).doesNotContain(TOKEN).contains("secretKeyRef: {name: otlp");
     assertThat(SecretRefresh.changed(c, null, secrets)).isFalse();
 
     secret("otlp", "token", "Bearer rotated-token-43");
     assertThat(SecretRefresh.changed(c, null, secrets)).isTrue();
     MeshConfig again = ConfigParser.parse(mesh("{name: otlp, key: token}"), null, secrets);
-    assertThat(again.provider("otel").collectorHeaders().get(0).value())
+    assertThat(Header.sentBy(again.provider("otel")).get(0).value())
         .isEqualTo("Bearer rotated-token-43");
   }
 
