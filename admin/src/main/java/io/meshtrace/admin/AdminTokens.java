@@ -108,8 +108,8 @@ public final class AdminTokens {
       return unauthorized();
     }
     if (write == null) {
-      return AdminResponse.text(403, "writes are disabled: no admin write token configured ("
-          + "--admin-token-file or " + WRITE_ENV + ")\n");
+      return AdminResponse.text(403, "writes are disabled: no admin token configured for"
+          + " writes (--admin-token-file or " + WRITE_ENV + ")\n");
     }
     if (isWrite) {
       return null;
