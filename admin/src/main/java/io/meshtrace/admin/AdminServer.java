@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -38,7 +40,12 @@ import org.slf4j.LoggerFactory;
  * ...            the routes the service adds ({@link Route})
  * </pre>
  *
- * Paths match exactly. Every route answers {@code GET} and {@code HEAD} unless it says
+ * Every route but {@code /healthz}, {@code /readyz} and {@code /metrics} asks for a bearer
+ * token when tokens are configured ({@link Builder#tokens}, {@link AdminTokens}): 401 without
+ * the right one, 403 for the read token on a write; without tokens reads are open and writes
+ * get 403.
+ *
+ * <p>Paths match exactly. Every route answers {@code GET} and {@code HEAD} unless it says
  * otherwise; another method gets 405 with an {@code Allow} header, an unknown path 404, a body
  * over the route's limit 413 (routes without a body limit take none).
  *
@@ -64,6 +71,9 @@ public final class AdminServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
   private static final int BACKLOG = 64;
   private static final String UNMATCHED = "unmatched";
+  /** Routes that never ask for a token: probes and scrapers carry none. */
+  private static final Set<String> OPEN = Set.of("/healthz", "/readyz",
+      "/metrics");
 
   private final HttpServer http;
   private final DeadlineExecutor executor;
@@ -73,12 +83,14 @@ public final class AdminServer implements AutoCloseable {
   private final Counter timedOut;
   private final String service;
   private final boolean tls;
+  private final AdminTokens tokens;
 
   private AdminServer(Builder b, HttpServer http) {
     this.http = http;
     this.service = b.service;
     this.registry = b.registry;
     this.tls = b.tls != null;
+    this.tokens = b.tokens;
     this.requests = Counter.builder()
         .name("meshtrace_admin_requests_total")
         .help("Admin API requests by route and status code")
@@ -162,7 +174,11 @@ public final class AdminServer implements AutoCloseable {
         response = AdminResponse.text(405, method(method) + " not allowed on " + route.path()
             + "; use " + route.allow() + "\n").withHeader("Allow", route.allow());
       } else {
-        response = body(exchange, route);
+        response = OPEN.contains(path) ? null
+            : tokens.check(method, exchange.getRequestHeaders().getFirst("Authorization"));
+        if (response == null) {
+          response = body(exchange, route);
+        }
         if (response == null) {
           byte[] body = route.maxBodyBytes() == 0 ? new byte[0]
               : readBody(exchange.getRequestBody(), route.maxBodyBytes());
@@ -175,7 +191,8 @@ public final class AdminServer implements AutoCloseable {
           }
         }
       }
-      if (response.status() == 413) {
+      if (response.status() == 413 || response.status() == 401 || response.status() == 403) {
+        // Refused before the body was read (or read only in part).
         drainBody(exchange);
       }
       requests.labelValues(route == null ? UNMATCHED : route.path(),
@@ -303,6 +320,7 @@ public final class AdminServer implements AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration responseTimeout = Duration.ofSeconds(10);
     private int threads = 16;
+    private AdminTokens tokens = AdminTokens.NONE;
 
     private Builder(String service) {
       this.service = service;
@@ -347,6 +365,15 @@ public final class AdminServer implements AutoCloseable {
     /** Adds a route; its path must not be one of the built-in ones. */
     public Builder route(Route route) {
       routes.add(route);
+      return this;
+    }
+
+    /**
+     * Who may use the routes other than {@code /healthz}, {@code /readyz} and {@code /metrics}
+     * ({@link AdminTokens}); default {@link AdminTokens#NONE}: reads open, writes refused.
+     */
+    public Builder tokens(AdminTokens tokens) {
+      this.tokens = Objects.requireNonNull(tokens, "tokens");
       return this;
     }
 

@@ -34,11 +34,15 @@ class AdminServerTest {
     return server;
   }
 
+  /** Sent with every request; servers without tokens ignore it on reads. */
+  private static final String WRITE_TOKEN = "test-write-token";
+
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + server.port() + path)).timeout(Duration.ofSeconds(5));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body));
+    b.header("Authorization", "Bearer " + WRITE_TOKEN);
     return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -93,7 +97,8 @@ class AdminServerTest {
   @Test
   void addedRoute_methodsBodyLimitAndRequestCounts() throws Exception {
     PrometheusRegistry registry = new PrometheusRegistry();
-    start(AdminServer.builder("test").registry(registry)
+    // Writes need a write token (without one, the admin server refuses them).
+    start(AdminServer.builder("test").registry(registry).tokens(AdminTokens.of(null, WRITE_TOKEN))
         .route(Route.of("/echo", Set.of("GET", "PUT"), 16, r -> AdminResponse.text(200,
             r.method() + " " + new String(r.body(), StandardCharsets.UTF_8))))
         .route(Route.get("/boom", r -> {

@@ -2,6 +2,7 @@ package io.meshtrace.xds;
 
 import io.meshtrace.admin.AdminTls;
 import io.meshtrace.admin.AdminTlsOptions;
+import io.meshtrace.admin.AdminTokenOptions;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -63,11 +64,6 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
       description = "The mesh config (YAML); default: the bundled Bookinfo mesh, not watched.")
   Path config;
 
-  @Option(names = "--admin-token-file", paramLabel = "FILE",
-      description = "File holding the admin API's bearer token for writes, instead of "
-          + "server.admin.tokenFile (MESHTRACE_ADMIN_TOKEN still comes first).")
-  Path adminTokenFile;
-
   @Option(names = "--bind", paramLabel = "ADDR",
       description = "Listen address of ADS and the admin API, instead of server.ads.address and "
           + "server.admin.address (both 127.0.0.1 unless the config says otherwise); "
@@ -89,6 +85,9 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
 
   @Mixin
   AdminTlsOptions adminTls = new AdminTlsOptions();
+
+  @Mixin
+  AdminTokenOptions adminTokens = new AdminTokenOptions();
 
   ServeCommand(PrintStream out, PrintStream err) {
     this.out = out;
@@ -126,7 +125,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
           : new KubernetesConfigSource.Settings(ref, new KubernetesClientBuilder().build(),
               MeshTracingStatusWriter.LeaseSettings.defaults(ref), FIRST_LIST);
       app = XdsApplication.start(new XdsApplication.Options(config, bind, port, adminPort,
-          Duration.ofMillis(pollMs), tls, kubernetes, adminTokenFile));
+          Duration.ofMillis(pollMs), tls, kubernetes, adminTokens));
     } catch (ConfigException e) {
       err.println(shown + ": invalid");
       e.errors().forEach(x -> err.println("  " + x));

@@ -2,6 +2,8 @@ package io.meshtrace.xds;
 
 import io.meshtrace.admin.AdminServer;
 import io.meshtrace.admin.AdminTls;
+import io.meshtrace.admin.AdminTokenOptions;
+import io.meshtrace.admin.AdminTokens;
 import io.meshtrace.admin.ServiceMetrics;
 import io.meshtrace.cli.ListenerBindException;
 import io.meshtrace.xds.admin.AdminApi;
@@ -18,11 +20,13 @@ import io.meshtrace.xds.server.ProxyRegistry;
 import io.meshtrace.xds.server.XdsServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole control plane in one process: the config source (the file and its watch, or the
@@ -30,11 +34,13 @@ import java.time.Duration;
  */
 public final class XdsApplication implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(XdsApplication.class);
+
   /** Classpath location of the bundled Bookinfo config. */
   public static final String BUNDLED_CONFIG = "/io/meshtrace/xds/bookinfo.yaml";
 
   /** Environment variable that overrides {@code server.admin.tokenFile}. */
-  public static final String TOKEN_ENV = "MESHTRACE_ADMIN_TOKEN";
+  public static final String TOKEN_ENV = AdminTokens.WRITE_ENV;
 
   private final ControlPlane plane;
   private final ConfigSource source;
@@ -70,12 +76,13 @@ public final class XdsApplication implements AutoCloseable {
    * @param adminTls HTTPS for the admin API, or null for plain HTTP
    * @param kubernetes the {@code MeshTracing} to serve instead of a file, or null; then
    *     {@code configFile} must be null and the process settings are the defaults and flags
-   * @param adminTokenFile the admin token's file instead of {@code server.admin.tokenFile}, or
-   *     null ({@value #TOKEN_ENV} still comes first)
+   * @param adminTokens the admin tokens from flags, or null: then from the environment
+   *     ({@code MESHTRACE_ADMIN_TOKEN}, {@code MESHTRACE_ADMIN_READ_TOKEN}), else from
+   *     {@code server.admin.tokenFile} and {@code server.admin.readTokenFile}
    */
   public record Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
       Duration poll, AdminTls adminTls, KubernetesConfigSource.Settings kubernetes,
-      Path adminTokenFile) {
+      AdminTokenOptions adminTokens) {
     public Options {
       if (kubernetes != null && configFile != null) {
         throw new IllegalArgumentException("configFile=" + configFile
@@ -83,7 +90,7 @@ public final class XdsApplication implements AutoCloseable {
       }
     }
 
-    /** A file source (the bundled config when {@code configFile} is null). */
+    /** A file source (the bundled config when {@code configFile} is null), without token flags. */
     public Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
         Duration poll, AdminTls adminTls) {
       this(configFile, bind, adsPort, adminPort, poll, adminTls, null, null);
@@ -146,18 +153,23 @@ public final class XdsApplication implements AutoCloseable {
     AdminServer admin = null;
     ConfigFileWatcher watcher = null;
     try {
-      String token = System.getenv(TOKEN_ENV);
-      Path tokenFile = o.adminTokenFile() != null ? o.adminTokenFile()
-          : settings.adminTokenFile();
-      if ((token == null || token.isBlank()) && tokenFile != null) {
-        token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
-      }
+      AdminTokenOptions flags = o.adminTokens() == null ? new AdminTokenOptions()
+          : o.adminTokens();
+      AdminTokens tokens = flags.load(System.getenv(), settings.adminTokenFile(),
+          settings.adminReadTokenFile());
       AdminServer.Builder adminBuilder = AdminServer.builder(SERVICE)
           .address(adminAddress, adminPort)
           .tls(o.adminTls())
+          .tokens(tokens)
           .registry(metrics.registry())
           .readiness(() -> plane.config() != null);
-      new AdminApi(source, plane, metrics, token).routes().forEach(adminBuilder::route);
+      new AdminApi(source, plane, metrics).routes().forEach(adminBuilder::route);
+      if (!tokens.configured() && !InetAddress.getByName(adminAddress)
+          .isLoopbackAddress()) {
+        LOG.warn("admin API on {} without a token: anyone who reaches it can read the config"
+            + " and proxies (writes are refused); set --admin-token-file or {}", adminAddress,
+            AdminTokens.WRITE_ENV);
+      }
       admin = adminBuilder.start();
       if (source instanceof ConfigStore store && configFile != null) {
         watcher = ConfigFileWatcher.start(store, o.poll());

@@ -55,9 +55,19 @@ public final class TestServer implements AutoCloseable {
     return "http://127.0.0.1:" + app.adminPort();
   }
 
+  /** A GET with the admin token (every route but the probes asks for one). */
   public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(admin() + path)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return get(path, TOKEN);
+  }
+
+  /** A GET with {@code token}, or none when null. */
+  public HttpResponse<String> get(String path, String token)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(admin() + path)).GET();
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   public HttpResponse<String> put(String path, String json, String token)

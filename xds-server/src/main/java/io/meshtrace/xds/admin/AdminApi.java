@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshtrace.admin.AdminRequest;
 import io.meshtrace.admin.AdminResponse;
-import io.meshtrace.admin.BearerToken;
 import io.meshtrace.admin.Route;
 import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
+import io.meshtrace.xds.config.Redaction;
 import io.meshtrace.xds.live.ConfigSource;
 import io.meshtrace.xds.live.WriteResult;
 import io.meshtrace.xds.server.ControlPlane;
@@ -33,11 +33,16 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET  /config/tracing   tracing keys of the config (JSON) and the versions per group
  * PUT  /config/tracing   replace tracing keys, e.g. {"tracing":[{"randomSamplingPercentage":5}]}
- *                        (needs "Authorization: Bearer TOKEN"; 400 with messages when invalid;
- *                        written where the {@link ConfigSource} keeps the config: 409 when it
- *                        changed meanwhile or cannot be written)
+ *                        (400 with messages when invalid; written where the
+ *                        {@link ConfigSource} keeps the config: 409 when it changed meanwhile
+ *                        or cannot be written)
  * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK
  * </pre>
+ *
+ * The admin server asks for the tokens ({@link io.meshtrace.admin.AdminTokens}). No answer
+ * holds a secret value: the config is shown through {@link Redaction#document} (references as
+ * written, sensitive literals as {@value Redaction#REDACTED}), and every answer is scrubbed of
+ * the served config's secret values ({@link Redaction#scrub}).
  */
 public final class AdminApi {
 
@@ -50,16 +55,12 @@ public final class AdminApi {
   private final ConfigSource store;
   private final ControlPlane plane;
   private final Metrics metrics;
-  private final BearerToken token;
 
-  /**
-   * @param token bearer token for writes; null or blank refuses every write
-   */
-  public AdminApi(ConfigSource store, ControlPlane plane, Metrics metrics, String token) {
+  /** The routes over {@code store} and {@code plane}; the admin server checks the tokens. */
+  public AdminApi(ConfigSource store, ControlPlane plane, Metrics metrics) {
     this.store = store;
     this.plane = plane;
     this.metrics = metrics;
-    this.token = BearerToken.of(token);
     metrics.describe(WRITES, "PUT /config/tracing by result");
   }
 
@@ -72,13 +73,6 @@ public final class AdminApi {
   }
 
   private AdminResponse put(AdminRequest request) {
-    if (token == null || !token.matches(request.header("Authorization"))) {
-      metrics.increment(WRITES, Metrics.label("result", "denied"));
-      return json(token == null ? 403 : 401, Map.of("error", token == null
-          ? "writes are disabled: no admin token configured (server.admin.tokenFile or "
-              + "MESHTRACE_ADMIN_TOKEN)"
-          : "missing or wrong bearer token")).withHeader("WWW-Authenticate", "Bearer");
-    }
     WriteResult o;
     try {
       o = store.updateTracing(request.body());
@@ -114,7 +108,7 @@ public final class AdminApi {
     for (String k : List.of("meshVersion", "propagation", "defaultProviders",
         "extensionProviders", "tracing")) {
       if (doc != null && doc.has(k)) {
-        config.set(k, doc.get(k));
+        config.set(k, Redaction.document(doc.get(k)));
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -131,10 +125,13 @@ public final class AdminApi {
     return out;
   }
 
-  private static AdminResponse json(int status, Object body) {
+  /** The answer, scrubbed of every secret value of the served config. */
+  private AdminResponse json(int status, Object body) {
+    MeshConfig served = plane.config();
+    Redaction secrets = served == null ? Redaction.NONE : Redaction.of(served);
     try {
-      return AdminResponse.json(status,
-          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n");
+      return AdminResponse.json(status, secrets.scrub(
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body)) + "\n");
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }

@@ -37,8 +37,28 @@ public final class ConfigParser {
     return parse(ConfigText.readYaml(yaml), baseDir);
   }
 
-  /** Parses an already read YAML or JSON tree. */
+  /**
+   * Parses YAML text; header values and tokens given by reference resolve through
+   * {@code secrets}.
+   *
+   * @throws ConfigException with every problem of the text
+   */
+  public static MeshConfig parse(String yaml, Path baseDir, SecretResolver secrets)
+      throws ConfigException {
+    return parse(ConfigText.readYaml(yaml), baseDir, secrets);
+  }
+
+  /**
+   * Parses an already read YAML or JSON tree; references ({@code envName}, {@code file})
+   * resolve against this process ({@link LocalSecrets#process()}).
+   */
   public static MeshConfig parse(JsonNode root, Path baseDir) throws ConfigException {
+    return parse(root, baseDir, LocalSecrets.process());
+  }
+
+  /** Parses an already read tree, resolving references through {@code secrets}. */
+  public static MeshConfig parse(JsonNode root, Path baseDir, SecretResolver secrets)
+      throws ConfigException {
     Problems problems = new Problems();
     ConfigTree tree = ConfigTree.root(root, problems, baseDir).mapping(SECTIONS);
     if (tree == null) {
@@ -46,7 +66,7 @@ public final class ConfigParser {
     }
     References refs = new References();
     IstioMeshConfigReader.Result mesh = IstioMeshConfigReader.read(tree);
-    ProvidersReader.Result providers = ProvidersReader.read(mesh.extensionProviders());
+    ProvidersReader.Result providers = ProvidersReader.read(mesh.extensionProviders(), secrets);
     TracingReader.Result tracing = TracingReader.read(tree, mesh.defaultProviders(), refs);
     MeshConfig.Sidecar sidecar = SidecarReader.read(tree.at("sidecar"));
     List<MeshConfig.Service> services = ServicesReader.read(tree.at("services"), refs);

@@ -85,8 +85,20 @@ final class ConfigTree {
    * Returns null (reported) when it is not a mapping.
    */
   ConfigTree mapping(Set<String> allowed) {
+    return mapping(allowed, false);
+  }
+
+  /**
+   * Like {@link #mapping(Set)}, for a place that may hold a secret: no problem line shows a
+   * value written here ({@code (hidden)} instead), since a misspelt key may still hold one.
+   */
+  ConfigTree secretMapping(Set<String> allowed) {
+    return mapping(allowed, true);
+  }
+
+  private ConfigTree mapping(Set<String> allowed, boolean hidden) {
     if (node == null || !node.isObject()) {
-      error(text(), "must be a mapping");
+      error(hidden && node != null ? HIDDEN : text(), "must be a mapping");
       return null;
     }
     Iterator<String> it = node.fieldNames();
@@ -94,11 +106,14 @@ final class ConfigTree {
       String k = it.next();
       if (!allowed.contains(k)) {
         ConfigTree v = at(k);
-        v.error(v.text(), "unknown key; expected one of " + sorted(allowed));
+        v.error(hidden ? HIDDEN : v.text(), "unknown key; expected one of " + sorted(allowed));
       }
     }
     return this;
   }
+
+  /** What a problem line shows instead of a value that may be secret. */
+  static final String HIDDEN = "(hidden)";
 
   /** The items of a list, each knowing its index; absent or null is empty. */
   List<ConfigTree> items() {
@@ -325,11 +340,16 @@ final class ConfigTree {
     if (s == null) {
       return null;
     }
-    Path p = baseDir == null ? Path.of(s) : baseDir.resolve(s);
+    Path p = resolvePath(s);
     if (!Files.isReadable(p)) {
       at(key).error(s, "must be a readable file (resolved to " + p.toAbsolutePath() + ")");
     }
     return p;
+  }
+
+  /** A path as written in the config: relative ones resolve against the config's directory. */
+  Path resolvePath(String written) {
+    return baseDir == null ? Path.of(written) : baseDir.resolve(written);
   }
 
   private String childPath(String key) {

@@ -1,6 +1,5 @@
 package io.meshtrace.xds.config;
 
-import io.meshtrace.xds.config.MeshConfig.Header;
 import java.time.Duration;
 import java.util.List;
 

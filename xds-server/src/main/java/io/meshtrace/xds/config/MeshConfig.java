@@ -45,22 +45,12 @@ public record MeshConfig(
 
   /** Returns the provider with this name, or null. */
   public Provider provider(String name) {
-    for (Provider p : providers) {
-      if (p.name().equals(name)) {
-        return p;
-      }
-    }
-    return null;
+    return providers.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
   }
 
   /** Returns the service with this name, or null. */
   public Service service(String name) {
-    for (Service s : services) {
-      if (s.name().equals(name)) {
-        return s;
-      }
-    }
-    return null;
+    return services.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
   }
 
   /** A tracing backend ({@code extensionProviders[i]}). */
@@ -84,9 +74,6 @@ public record MeshConfig(
     /** Whether the collector speaks HTTP/2 (gRPC). */
     boolean http2();
   }
-
-  /** A request header (or gRPC metadata entry) sent to a collector. */
-  public record Header(String name, String value) {}
 
   /** OpenTelemetry OTLP over gRPC. */
   public record OpenTelemetryGrpc(String name, String path, String host, int port,
@@ -127,13 +114,18 @@ public record MeshConfig(
     }
   }
 
-  /** Apache SkyWalking over gRPC. */
+  /** Apache SkyWalking over gRPC; {@code accessToken} (or null) comes from its source. */
   public record SkyWalking(
       String name, String path, String host, int port, Integer maxTagLength,
-      String accessToken) implements Provider {
+      String accessToken, SecretRef accessTokenSource) implements Provider {
     @Override
     public boolean http2() {
       return true;
+    }
+
+    @Override
+    public String toString() {
+      return "SkyWalking[" + name + ", " + host + ":" + port + ", " + accessTokenSource + "]";
     }
   }
 
@@ -436,15 +428,15 @@ public record MeshConfig(
       Path certChain, Path privateKey, Path keyStore, String keyStorePassword, Path clientCa,
       boolean requireClientCert) {}
 
-  /** Addresses, ports and credentials of this control plane. */
+  /** Addresses, ports and credentials (admin write and read-only token files) of this server. */
   public record Server(
       String adsAddress, int adsPort, String adminAddress, int adminPort, Tls tls,
-      Path adminTokenFile) {
+      Path adminTokenFile, Path adminReadTokenFile) {
     /**
      * Without {@code server} or its keys: ADS on 127.0.0.1:18000, the admin API on
-     * 127.0.0.1:18001, no TLS, no admin token (writes refused).
+     * 127.0.0.1:18001, no TLS, no admin token (reads open, writes refused).
      */
     public static final Server DEFAULT = new Server("127.0.0.1", 18000, "127.0.0.1", 18001,
-        null, null);
+        null, null, null);
   }
 }

@@ -1,7 +1,7 @@
 package io.meshtrace.xds.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.meshtrace.context.HttpToken;
-import io.meshtrace.xds.config.MeshConfig.Header;
 import io.meshtrace.xds.config.MeshConfig.Provider;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,10 +42,15 @@ final class ProvidersReader {
           + " write an opentelemetry provider for Cloud Trace's OTLP endpoint");
   /** Envoy 1.34's Zipkin tracer: runtime {@code tracing.zipkin.request_timeout}, 5000 ms. */
   static final Duration ZIPKIN_TIMEOUT = Duration.ofSeconds(5);
+  private static final String TOKEN = "accessToken";
+  private static final String TOKEN_FROM = "accessTokenFrom";
+  private static final Set<String> HEADER_KEYS = Set.of("name", "value", "envName", "file",
+      "secretKeyRef");
 
   private ProvidersReader() {}
 
-  static Result read(ConfigTree section) {
+  /** Reads the section; header values and tokens given by reference resolve through secrets. */
+  static Result read(ConfigTree section, SecretResolver secrets) {
     List<Provider> out = new ArrayList<>();
     Set<String> declared = new HashSet<>();
     Map<String, String> notTracing = new HashMap<>();
@@ -86,13 +91,13 @@ final class ProvidersReader {
       Provider p;
       switch (kind) {
         case "opentelemetry":
-          p = openTelemetry(k, name);
+          p = openTelemetry(k, name, secrets);
           break;
         case "zipkin":
           p = zipkin(k, name);
           break;
         case "skywalking":
-          p = skyWalking(k, name);
+          p = skyWalking(k, name, secrets);
           break;
         case "datadog":
           p = datadog(k, name);
@@ -118,7 +123,8 @@ final class ProvidersReader {
     }
   }
 
-  private static Provider openTelemetry(ConfigTree node, String name) {
+  private static Provider openTelemetry(ConfigTree node, String name,
+      SecretResolver secrets) {
     ConfigTree o = node.mapping(Set.of("service", "port", MAX_TAG, "http", "grpc",
         "resourceDetectors", "dynatraceSampler", "serviceAttributeEnrichment"));
     if (o == null) {
@@ -148,9 +154,9 @@ final class ProvidersReader {
       String httpPath = joinedPath(h, "path", MeshConfig.OpenTelemetryHttp.DEFAULT_PATH);
       Duration timeout = h.duration("timeout", MeshConfig.OpenTelemetryHttp.DEFAULT_TIMEOUT,
           true);
-      List<Header> headers = headers(h.at("headers"), false);
+      List<Header> headers = headers(h.at("headers"), false, secrets);
       DynatraceSampler sampler = o.has("dynatraceSampler") && host != null && port != null
-          ? dynatraceSampler(o.at("dynatraceSampler"), port, timeout, headers) : null;
+          ? dynatraceSampler(o.at("dynatraceSampler"), port, timeout, headers, secrets) : null;
       return host == null || port == null ? null
           : new MeshConfig.OpenTelemetryHttp(name, o.path(), host, port, maxTag, httpPath,
               timeout, headers, detectors, sampler);
@@ -168,7 +174,7 @@ final class ProvidersReader {
         return null;
       }
       timeout = g.duration("timeout", null, true);
-      metadata = headers(g.at("initialMetadata"), true);
+      metadata = headers(g.at("initialMetadata"), true, secrets);
     }
     return host == null || port == null ? null
         : new MeshConfig.OpenTelemetryGrpc(name, o.path(), host, port, maxTag, timeout,
@@ -199,7 +205,7 @@ final class ProvidersReader {
    * headers at {@link DynatraceSampler#DEFAULT_PATH}, as Istio does.
    */
   private static DynatraceSampler dynatraceSampler(ConfigTree node, int exporterPort,
-      Duration exporterTimeout, List<Header> exporterHeaders) {
+      Duration exporterTimeout, List<Header> exporterHeaders, SecretResolver secrets) {
     ConfigTree o = node.mapping(Set.of("tenant", "clusterId", "rootSpansPerMinute",
         "httpService"));
     if (o == null) {
@@ -233,7 +239,7 @@ final class ProvidersReader {
     }
     String httpPath = joinedPath(h, "path", DynatraceSampler.DEFAULT_PATH);
     Duration timeout = h.duration("timeout", MeshConfig.OpenTelemetryHttp.DEFAULT_TIMEOUT, true);
-    List<Header> headers = headers(h.at("headers"), false);
+    List<Header> headers = headers(h.at("headers"), false, secrets);
     return tenant == null || clusterId == null || host == null || port == null ? null
         : new DynatraceSampler(o.path(), tenant, clusterId, rootSpans, host, port, httpPath,
             timeout, headers);
@@ -305,20 +311,51 @@ final class ProvidersReader {
             bit64 == null || !bit64);
   }
 
-  private static Provider skyWalking(ConfigTree node, String name) {
-    ConfigTree o = node.mapping(Set.of("service", "port", "accessToken", MAX_TAG));
+  private static Provider skyWalking(ConfigTree node, String name, SecretResolver secrets) {
+    // A misspelt accessToken still holds a token: no problem line shows a value here.
+    ConfigTree o = node.secretMapping(Set.of("service", "port", TOKEN, TOKEN_FROM, MAX_TAG));
     if (o == null) {
       return null;
     }
     String host = ServiceAddress.read(o, "service");
     Integer port = o.port("port", true);
     Integer maxTag = o.integer(MAX_TAG, false, 1, 65535);
-    String token = o.string("accessToken", false);
-    if (token != null && (token.isEmpty() || ValueSyntax.hasControl(token))) {
-      o.error("accessToken", "(hidden)", "must be non-empty without control characters");
+    SecretReader.Value token = accessToken(o, secrets);
+    boolean tokenOk = token != null
+        || (!o.has(TOKEN_FROM) && (!o.has(TOKEN) || o.at(TOKEN).node().isNull()));
+    return host == null || port == null || !tokenOk ? null
+        : new MeshConfig.SkyWalking(name, o.path(), host, port, maxTag,
+            token == null ? null : token.value(), token == null ? SecretRef.LITERAL : token.ref());
+  }
+
+  /**
+   * {@code accessToken} (a string) or {@code accessTokenFrom: {envName | file | secretKeyRef}}
+   * (two keys, since a CRD schema gives a field one type); null when absent or wrong
+   * (reported).
+   */
+  private static SecretReader.Value accessToken(ConfigTree o, SecretResolver secrets) {
+    if (o.has(TOKEN) && o.has(TOKEN_FROM)) {
+      o.error(TOKEN + "+" + TOKEN_FROM, "set at most one of " + TOKEN + ", " + TOKEN_FROM);
+      return null;
     }
-    return host == null || port == null ? null
-        : new MeshConfig.SkyWalking(name, o.path(), host, port, maxTag, token);
+    if (o.has(TOKEN_FROM)) {
+      ConfigTree ref = o.at(TOKEN_FROM).secretMapping(SecretReader.REFERENCE_KEYS);
+      return ref == null ? null : SecretReader.read(ref, null, true, secrets);
+    }
+    ConfigTree t = o.at(TOKEN);
+    if (t.node() == null || t.node().isNull()) {
+      return null;
+    }
+    if (!t.node().isValueNode()) {
+      t.error(ConfigTree.HIDDEN, "must be a string (or use " + TOKEN_FROM + ")");
+      return null;
+    }
+    String s = t.node().asText();
+    if (s.isEmpty() || ValueSyntax.hasControl(s)) {
+      t.error(ConfigTree.HIDDEN, "must be non-empty without control characters");
+      return null;
+    }
+    return new SecretReader.Value(SecretRef.LITERAL, s);
   }
 
   private static Provider datadog(ConfigTree node, String name) {
@@ -333,17 +370,27 @@ final class ProvidersReader {
         : new MeshConfig.Datadog(name, o.path(), host, port, maxTag);
   }
 
-  /** Request headers to a collector, or gRPC initial metadata (lower-case keys). */
-  private static List<Header> headers(ConfigTree list, boolean grpcMetadata) {
+  /**
+   * Request headers to a collector, or gRPC initial metadata (lower-case keys): Istio's
+   * {@code HttpHeader} ({@code {name, value}} or {@code {name, envName}}) plus
+   * {@code {name, file}} and {@code {name, secretKeyRef: {name, key}}}.
+   */
+  private static List<Header> headers(ConfigTree list, boolean grpcMetadata,
+      SecretResolver secrets) {
     List<Header> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
+    JsonNode n = list.node();
+    if (n != null && !n.isNull() && !n.isArray()) {
+      list.error(ConfigTree.HIDDEN, "must be a list of {name, value | envName | file |"
+          + " secretKeyRef}");
+      return List.of();
+    }
     for (ConfigTree item : list.items()) {
-      ConfigTree o = item.mapping(Set.of("name", "value"));
+      ConfigTree o = item.secretMapping(HEADER_KEYS);
       if (o == null) {
         continue;
       }
       String name = o.string("name", true);
-      String value = o.string("value", true);
       boolean ok = true;
       if (name != null && !HttpToken.isToken(name)) {
         o.error("name", name, "must be an HTTP header name (letters, digits, -, _, ...;"
@@ -356,13 +403,11 @@ final class ProvidersReader {
         o.error("name", name, "duplicate header");
         ok = false;
       }
-      if (value != null && ValueSyntax.hasControl(value)) {
-        o.error("value", ValueSyntax.shorten(value, 60),
-            "must not contain control characters (CR, LF, ...)");
-        ok = false;
-      }
+      // An unreadable name could be anything: hide its literal value too.
+      boolean sensitive = name == null || !ok || Redaction.sensitiveName(name);
+      SecretReader.Value value = SecretReader.read(o, "value", sensitive, secrets);
       if (ok && name != null && value != null) {
-        out.add(new Header(name, value));
+        out.add(new Header(name, value.value(), value.ref()));
       }
     }
     return List.copyOf(out);

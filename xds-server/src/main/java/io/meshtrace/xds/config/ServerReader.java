@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * Reads {@code server}: this control plane's ADS and admin addresses and ports, TLS of the ADS
- * port and the admin token file. These take effect at start only.
+ * port and the admin token files (write, read-only). These take effect at start only.
  */
 final class ServerReader {
 
@@ -23,6 +23,7 @@ final class ServerReader {
     int adminPort = d.adminPort();
     Tls tls = d.tls();
     Path token = d.adminTokenFile();
+    Path readToken = d.adminReadTokenFile();
     ConfigTree o = section.node() == null ? null : section.mapping(Set.of("ads", "admin"));
     if (o != null && o.has("ads")) {
       ConfigTree a = o.at("ads").mapping(Set.of("address", "port", "tls"));
@@ -37,16 +38,18 @@ final class ServerReader {
       }
     }
     if (o != null && o.has("admin")) {
-      ConfigTree a = o.at("admin").mapping(Set.of("address", "port", "tokenFile"));
+      ConfigTree a = o.at("admin").mapping(Set.of("address", "port", "tokenFile",
+          "readTokenFile"));
       if (a != null) {
         String address = a.host("address", false, ADDRESS);
         adminAddress = address == null ? adminAddress : address;
         Integer p = a.portOrZero("port");
         adminPort = p == null ? adminPort : p;
         token = a.file("tokenFile", false);
+        readToken = a.file("readTokenFile", false);
       }
     }
-    return new Server(adsAddress, adsPort, adminAddress, adminPort, tls, token);
+    return new Server(adsAddress, adsPort, adminAddress, adminPort, tls, token, readToken);
   }
 
   private static Tls tls(ConfigTree node) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.ConfigParser;
+import io.meshtrace.xds.config.LocalSecrets;
+import io.meshtrace.xds.config.SecretResolver;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.live.ConfigSource;
 import io.meshtrace.xds.live.TracingPatch;
@@ -70,6 +72,8 @@ public final class KubernetesConfigSource implements ConfigSource, MeshTracingLi
   private final MeshTracingStatusWriter status;
   private final MeshTracingSpecWriter specs;
   private final MeshTracingSource source;
+  /** {@code secretKeyRef}s read from the MeshTracing's namespace; env and files locally. */
+  private final SecretResolver secrets;
   // Guarded by this:
   private JsonNode document;
   private String servedVersion;
@@ -85,6 +89,8 @@ public final class KubernetesConfigSource implements ConfigSource, MeshTracingLi
     this.specs = new MeshTracingSpecWriter(settings.client(), settings.ref());
     this.source = new MeshTracingSource(settings.client(), settings.ref(), this,
         MeshTracingSource.DEFAULT_RESYNC);
+    this.secrets = new KubernetesSecrets(settings.client(), settings.ref().namespace(),
+        LocalSecrets.process());
   }
 
   /**
@@ -132,7 +138,7 @@ public final class KubernetesConfigSource implements ConfigSource, MeshTracingLi
     }
     if (problems.isEmpty()) {
       try {
-        MeshConfig config = ConfigParser.parse(spec, null);
+        MeshConfig config = ConfigParser.parse(spec, null, secrets);
         prepared = plane.prepare(config);
         problems.addAll(prepared.errors());
       } catch (ConfigException e) {
@@ -191,7 +197,7 @@ public final class KubernetesConfigSource implements ConfigSource, MeshTracingLi
       return patch.refused();
     }
     try {
-      List<String> problems = plane.prepare(ConfigParser.parse(patch.merged(), null)).errors();
+      List<String> problems = plane.prepare(ConfigParser.parse(patch.merged(), null, secrets)).errors();
       if (!problems.isEmpty()) {
         return WriteResult.of(Status.INVALID, problems);
       }

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.ConfigParser;
 import io.meshtrace.xds.config.ConfigText;
+import io.meshtrace.xds.config.LocalSecrets;
 import io.meshtrace.xds.config.MeshConfig;
+import io.meshtrace.xds.config.Redaction;
+import io.meshtrace.xds.config.SecretRefresh;
+import io.meshtrace.xds.config.SecretResolver;
 import io.meshtrace.xds.live.WriteResult.Status;
 import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
@@ -49,19 +53,24 @@ public final class ConfigStore implements ConfigSource {
   private final ControlPlane plane;
   private final Metrics metrics;
   private final AtomicFileWriter.Progress progress;
+  private final SecretResolver secrets;
   private JsonNode document;
   private String appliedHash;
   private String seenHash;
   private List<String> lastErrors = List.of();
+  /** Problems of the last failed re-read of references, logged once. */
+  private List<String> referenceErrors = List.of();
 
   /** Outcome of a file reload: applied, or rejected with problems. */
   public record Outcome(boolean applied, boolean changed, List<String> errors) {}
 
-  ConfigStore(Path file, ControlPlane plane, Metrics metrics, AtomicFileWriter.Progress progress) {
+  ConfigStore(Path file, ControlPlane plane, Metrics metrics, AtomicFileWriter.Progress progress,
+      SecretResolver secrets) {
     this.file = file;
     this.plane = plane;
     this.metrics = metrics;
     this.progress = progress;
+    this.secrets = secrets;
     metrics.describe("meshtrace_xds_config_reloads_total", "Config file changes seen, by result");
   }
 
@@ -72,13 +81,23 @@ public final class ConfigStore implements ConfigSource {
    */
   public static ConfigStore open(Path file, ControlPlane plane, Metrics metrics)
       throws IOException, ConfigException {
-    return open(file, plane, metrics, AtomicFileWriter.NONE);
+    return open(file, plane, metrics, AtomicFileWriter.NONE, LocalSecrets.process());
+  }
+
+  /**
+   * Like {@link #open(Path, ControlPlane, Metrics)}, resolving {@code envName}, {@code file}
+   * and {@code secretKeyRef} references through {@code secrets}.
+   */
+  public static ConfigStore open(Path file, ControlPlane plane, Metrics metrics,
+      SecretResolver secrets) throws IOException, ConfigException {
+    return open(file, plane, metrics, AtomicFileWriter.NONE, secrets);
   }
 
   /** Applies config text that has no file (the bundled default); admin writes are refused. */
   public static ConfigStore fromText(String yaml, ControlPlane plane, Metrics metrics)
       throws ConfigException {
-    ConfigStore s = new ConfigStore(null, plane, metrics, AtomicFileWriter.NONE);
+    ConfigStore s = new ConfigStore(null, plane, metrics, AtomicFileWriter.NONE,
+        LocalSecrets.process());
     byte[] bytes = yaml.getBytes(StandardCharsets.UTF_8);
     s.apply(ConfigText.readYaml(bytes), FileState.hash(bytes));
     return s;
@@ -87,7 +106,13 @@ public final class ConfigStore implements ConfigSource {
   /** Same as {@link #open} with a hook that runs after each chunk of an admin write. */
   static ConfigStore open(Path file, ControlPlane plane, Metrics metrics,
       AtomicFileWriter.Progress progress) throws IOException, ConfigException {
-    ConfigStore s = new ConfigStore(file, plane, metrics, progress);
+    return open(file, plane, metrics, progress, LocalSecrets.process());
+  }
+
+  private static ConfigStore open(Path file, ControlPlane plane, Metrics metrics,
+      AtomicFileWriter.Progress progress, SecretResolver secrets)
+      throws IOException, ConfigException {
+    ConfigStore s = new ConfigStore(file, plane, metrics, progress, secrets);
     FileState state = FileState.read(file);
     if (!state.exists()) {
       throw new java.nio.file.NoSuchFileException(file.toString());
@@ -107,7 +132,7 @@ public final class ConfigStore implements ConfigSource {
 
   /** Parses, builds and checks every snapshot, swaps them in; returns the previous config. */
   private MeshConfig apply(JsonNode tree, String hash) throws ConfigException {
-    MeshConfig config = ConfigParser.parse(tree, baseDir());
+    MeshConfig config = ConfigParser.parse(tree, baseDir(), secrets);
     ControlPlane.Prepared p = plane.prepare(config);
     if (!p.errors().isEmpty()) {
       throw new ConfigException(p.errors());
@@ -157,8 +182,11 @@ public final class ConfigStore implements ConfigSource {
     FileState state;
     try {
       state = FileState.read(file);
-      if (!state.exists() || state.hash().equals(seenHash)) {
-        // Missing: mid-swap of a ConfigMap symlink, or gone; keep serving, look again later.
+      if (state.exists() && state.hash().equals(seenHash)) {
+        return state.hash().equals(appliedHash) ? refreshReferences() : none;
+      }
+      if (!state.exists()) {
+        // Mid-swap of a ConfigMap symlink, or gone; keep serving, look again later.
         return none;
       }
       // Editors and scripts often truncate and rewrite in place: a half-written file can be
@@ -201,6 +229,39 @@ public final class ConfigStore implements ConfigSource {
   }
 
   /**
+   * Applies the served document again when one of its references ({@code envName},
+   * {@code file}, {@code secretKeyRef}) resolves to a new value: a rotated token reaches Envoy
+   * within one poll. A reference that broke is reported once; the last good config stays.
+   */
+  private Outcome refreshReferences() {
+    MeshConfig served = plane.config();
+    if (served == null || !SecretRefresh.hasReferences(served)
+        || !SecretRefresh.changed(served, baseDir(), secrets)) {
+      return new Outcome(false, false, List.of());
+    }
+    try {
+      apply(document, appliedHash);
+      referenceErrors = List.of();
+      metrics.increment("meshtrace_xds_config_reloads_total", Metrics.label("result", "applied"));
+      LOG.info("config {}: a referenced value (envName, file, secretKeyRef) changed; applied"
+          + " again", file);
+      return new Outcome(true, true, List.of());
+    } catch (ConfigException e) {
+      lastErrors = e.errors().size() <= KEPT_ERRORS ? e.errors()
+          : List.copyOf(e.errors().subList(0, KEPT_ERRORS));
+      if (!e.errors().equals(referenceErrors)) {
+        referenceErrors = e.errors();
+        metrics.increment("meshtrace_xds_config_reloads_total",
+            Metrics.label("result", "rejected"));
+        metrics.increment("meshtrace_xds_config_rejected_total", "");
+        LOG.error("config {}: a referenced value no longer resolves, still serving the last"
+            + " good one:\n  {}", file, logged(e.errors()));
+      }
+      return new Outcome(false, true, e.errors());
+    }
+  }
+
+  /**
    * Applies a {@code PUT /config/tracing} body: exactly one JSON object whose keys are
    * {@link #TRACING_KEYS}, at most {@link ConfigText#MAX_BYTES}.
    *
@@ -231,7 +292,7 @@ public final class ConfigStore implements ConfigSource {
     }
     ControlPlane.Prepared p;
     try {
-      p = plane.prepare(ConfigParser.parse(next, baseDir()));
+      p = plane.prepare(ConfigParser.parse(next, baseDir(), secrets));
     } catch (ConfigException e) {
       return WriteResult.of(Status.INVALID, e.errors());
     }

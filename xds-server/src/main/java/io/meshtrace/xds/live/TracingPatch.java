@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.ConfigText;
+import io.meshtrace.xds.config.Redaction;
 import io.meshtrace.xds.live.WriteResult.Status;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -12,8 +13,9 @@ import java.util.Set;
 
 /**
  * The body of {@code PUT /config/tracing} laid over a mesh document: the tracing keys it names
- * replace the document's, a JSON {@code null} removes one, every other key is refused. The same
- * for every {@link ConfigSource}.
+ * replace the document's, a JSON {@code null} removes one, every other key is refused, and a
+ * secret sent back as {@value Redaction#REDACTED} keeps the stored value. The same for every
+ * {@link ConfigSource}.
  */
 public final class TracingPatch {
 
@@ -52,7 +54,13 @@ public final class TracingPatch {
       return refused(WriteResult.of(Status.CONFLICT, List.of("(config): no config is served"
           + " yet to change; fix what lastRejected names first")));
     }
-    List<String> errors = new ArrayList<>();
+    // A value shown as <redacted> and sent back means "keep the stored one".
+    JsonNode restored = patch.deepCopy();
+    List<String> errors = new ArrayList<>(Redaction.restore(restored, document));
+    if (!errors.isEmpty()) {
+      return refused(WriteResult.of(Status.INVALID, errors));
+    }
+    patch = restored;
     ObjectNode next = (ObjectNode) document.deepCopy();
     Iterator<String> keys = patch.fieldNames();
     while (keys.hasNext()) {

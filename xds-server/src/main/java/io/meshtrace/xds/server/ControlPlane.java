@@ -2,6 +2,7 @@ package io.meshtrace.xds.server;
 
 import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.meshtrace.xds.config.MeshConfig;
+import io.meshtrace.xds.config.Redaction;
 import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.util.HashMap;
@@ -133,6 +134,7 @@ public final class ControlPlane {
       }
     }
     config = prepared.config();
+    registry.redact(Redaction.of(config));
     configured = Set.copyOf(MeshSnapshots.groups(prepared.config()));
     served = Map.copyOf(next);
     versions = Map.copyOf(nextVersions);

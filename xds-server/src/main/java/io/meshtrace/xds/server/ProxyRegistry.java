@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.meshtrace.xds.config.Redaction;
 import io.meshtrace.xds.snapshot.GroupKey;
 import io.meshtrace.xds.snapshot.NodeGroups;
 import io.meshtrace.xds.snapshot.NodeRole;
@@ -60,6 +61,9 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
           return size() > NACKS_REMEMBERED;
         }
       });
+
+  /** The served config's secret values, scrubbed from NACK messages (Envoy quotes config). */
+  private volatile Redaction redaction = Redaction.NONE;
 
   /** A NACK as shown by {@code /proxies}; the message is clipped. */
   public record Nack(String type, String version, String nonce, String message, Instant at) {}
@@ -215,8 +219,14 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     }
   }
 
+  /** Scrubs the secret values of the config now served from what NACKs are shown and logged. */
+  public void redact(Redaction secrets) {
+    this.redaction = secrets;
+  }
+
   private void nack(AdsStream s, AdsStream.TypeState t, String type, String version,
-      String nonce, String message) {
+      String nonce, String raw) {
+    String message = redaction.scrub(raw);
     t.nacks++;
     s.lastNack = new Nack(type, version, BoundedLog.clip(nonce, BoundedLog.ID_CHARS),
         BoundedLog.clip(message, NACK_MESSAGE_CHARS), Instant.now());

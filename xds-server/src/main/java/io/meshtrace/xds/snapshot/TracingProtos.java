@@ -24,6 +24,7 @@ import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.Percent;
 import io.meshtrace.xds.config.DynatraceSampler;
+import io.meshtrace.xds.config.Header;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.config.ResourceDetector;
 import java.util.List;
@@ -71,7 +72,7 @@ final class TracingProtos {
       if (g.timeout() != null) {
         svc.setTimeout(EnvoyProtos.duration(g.timeout()));
       }
-      for (MeshConfig.Header h : g.initialMetadata()) {
+      for (Header h : g.initialMetadata()) {
         svc.addInitialMetadata(HeaderValue.newBuilder().setKey(h.name()).setValue(h.value()));
       }
       name = OPENTELEMETRY;
@@ -83,7 +84,7 @@ final class TracingProtos {
           .setUri("http://" + EnvoyProtos.hostPort(h.host(), h.port()) + h.httpPath())
           .setCluster(cluster)
           .setTimeout(EnvoyProtos.duration(h.timeout())));
-      for (MeshConfig.Header x : h.headers()) {
+      for (Header x : h.headers()) {
         svc.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
             .setHeader(HeaderValue.newBuilder().setKey(x.name()).setValue(x.value()))
             .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
@@ -155,7 +156,7 @@ final class TracingProtos {
         .setUri("http://" + EnvoyProtos.hostPort(host, s.port()) + s.httpPath())
         .setCluster(samplerCluster(p, s))
         .setTimeout(EnvoyProtos.duration(s.timeout())));
-    for (MeshConfig.Header x : s.headers()) {
+    for (Header x : s.headers()) {
       api.addRequestHeadersToAdd(HeaderValueOption.newBuilder()
           .setHeader(HeaderValue.newBuilder().setKey(x.name()).setValue(x.value()))
           .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));

@@ -105,8 +105,9 @@ class AdminServerTest {
       assertThat(s.put("/config/tracing", body, null).statusCode()).isEqualTo(401);
       assertThat(s.put("/config/tracing", body, "wrong").statusCode()).isEqualTo(401);
       assertThat(Files.readString(s.file)).isEqualTo(before);
-      assertThat(s.get("/metrics").body())
-          .contains("meshtrace_xds_admin_writes_total{result=\"denied\"} 2");
+      // Refused by the admin server before the route runs, counted by path and code.
+      assertThat(s.get("/metrics").body()).containsPattern(
+          "meshtrace_admin_requests_total\\{code=\"401\",path=\"/config/tracing\"} 2");
     }
   }
 

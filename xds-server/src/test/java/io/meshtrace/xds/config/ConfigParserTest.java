@@ -31,7 +31,7 @@ class ConfigParserTest {
     assertThat(TestMesh.problems(text)).isEmpty();
     OpenTelemetryGrpc otel = (OpenTelemetryGrpc) c.provider("otel");
     assertThat(otel.timeout()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(otel.initialMetadata()).containsExactly(new MeshConfig.Header("x-tenant",
+    assertThat(otel.initialMetadata()).containsExactly(new Header("x-tenant",
         "bookinfo"));
     Zipkin z = (Zipkin) c.provider("zipkin");
     assertThat(z.httpPath()).isEqualTo("/api/v2/spans");

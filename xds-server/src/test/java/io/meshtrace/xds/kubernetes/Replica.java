@@ -8,6 +8,7 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.NameResolverRegistry;
 import io.grpc.xds.XdsNameResolverProvider;
+import io.meshtrace.admin.AdminTokenOptions;
 import io.meshtrace.xds.XdsApplication;
 import java.io.IOException;
 import java.net.URI;
@@ -57,7 +58,7 @@ final class Replica implements AutoCloseable {
     XdsApplication app = XdsApplication.start(new XdsApplication.Options(null, "127.0.0.1", 0, 0,
         Duration.ofSeconds(1), null,
         new KubernetesConfigSource.Settings(ref, api.client(), lease, Duration.ofSeconds(60)),
-        tokenFile));
+        AdminTokenOptions.files(tokenFile, null)));
     String scheme = "xds-" + name.toLowerCase() + "-" + SCHEMES.incrementAndGet();
     XdsNameResolverProvider resolver = XdsNameResolverProvider.createForTest(scheme, Map.of(
         "xds_servers", List.of(Map.of(
