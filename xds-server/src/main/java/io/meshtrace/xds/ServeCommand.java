@@ -4,6 +4,7 @@ import io.meshtrace.admin.AdminTls;
 import io.meshtrace.admin.AdminTlsOptions;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;
+import io.meshtrace.xds.admin.Fleet;
 import io.meshtrace.xds.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,6 +62,9 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
   @Mixin
   AdminTlsOptions adminTls = new AdminTlsOptions();
 
+  @Mixin
+  FleetOptions fleet = new FleetOptions();
+
   ServeCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -89,10 +93,13 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     }
     String source = config == null ? "bundled config" : config.toString();
     XdsApplication app;
+    Fleet peers = null;
     try {
       AdminTls tls = adminTls.load(cl);
+      peers = fleet.build(cl, tls != null, adminPort);
       app = XdsApplication.start(new XdsApplication.Options(config, bind, port, adminPort,
-          Duration.ofMillis(pollMs), tls));
+          Duration.ofMillis(pollMs), tls, peers));
+      peers = null;
     } catch (ConfigException e) {
       err.println(source + ": invalid");
       e.errors().forEach(x -> err.println("  " + x));
@@ -107,6 +114,10 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
       // An unreadable file: say which, without a stack trace.
       err.println("xds-server cannot start: " + e);
       return ExitCode.FAILURE;
+    } finally {
+      if (peers != null) {
+        peers.close();
+      }
     }
     out.println(app.listeningLine());
     out.flush();

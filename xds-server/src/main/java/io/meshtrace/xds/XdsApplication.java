@@ -5,6 +5,7 @@ import io.meshtrace.admin.AdminTls;
 import io.meshtrace.admin.ServiceMetrics;
 import io.meshtrace.cli.ListenerBindException;
 import io.meshtrace.xds.admin.AdminApi;
+import io.meshtrace.xds.admin.Fleet;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.live.ConfigFileWatcher;
@@ -40,9 +41,11 @@ public final class XdsApplication implements AutoCloseable {
   private final ConfigFileWatcher watcher;
   private final String adsAddress;
   private final String adminAddress;
+  private final Fleet fleet;
 
   private XdsApplication(ControlPlane plane, ConfigStore store, XdsServer ads, AdminServer admin,
-      ConfigFileWatcher watcher, String adsAddress, String adminAddress) {
+      ConfigFileWatcher watcher, String adsAddress, String adminAddress, Fleet fleet) {
+    this.fleet = fleet;
     this.plane = plane;
     this.store = store;
     this.ads = ads;
@@ -65,9 +68,18 @@ public final class XdsApplication implements AutoCloseable {
    * @param adminPort overrides {@code server.admin.port} when not null
    * @param poll how often the file content is checked
    * @param adminTls HTTPS for the admin API, or null for plain HTTP
+   * @param fleet this replica's name and peers for {@code /proxies?scope=fleet}, or null for a
+   *     replica alone; closed with the application
    */
   public record Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
-      Duration poll, AdminTls adminTls) {}
+      Duration poll, AdminTls adminTls, Fleet fleet) {
+
+    /** A replica alone, named {@link Fleet#defaultReplica()}. */
+    public Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
+        Duration poll, AdminTls adminTls) {
+      this(configFile, bind, adsPort, adminPort, poll, adminTls, null);
+    }
+  }
 
   /**
    * Loads the config (the bundled one when {@code configFile} is null), then opens the ADS and
@@ -84,6 +96,7 @@ public final class XdsApplication implements AutoCloseable {
   /** Like {@link #start(Path, Integer, Integer, Duration)}, with every override. */
   public static XdsApplication start(Options o)
       throws IOException, ConfigException, GeneralSecurityException {
+    Fleet fleet = o.fleet() != null ? o.fleet() : Fleet.alone();
     Metrics metrics = new Metrics();
     ServiceMetrics.register(metrics.registry(), SERVICE);
     ProxyRegistry registry = new ProxyRegistry(metrics);
@@ -115,17 +128,19 @@ public final class XdsApplication implements AutoCloseable {
           .tls(o.adminTls())
           .registry(metrics.registry())
           .readiness(() -> plane.config() != null);
-      new AdminApi(store, plane, metrics, token).routes().forEach(adminBuilder::route);
+      new AdminApi(store, plane, metrics, token, fleet).routes().forEach(adminBuilder::route);
       admin = adminBuilder.start();
       if (configFile != null) {
         watcher = ConfigFileWatcher.start(store, o.poll());
       }
-      return new XdsApplication(plane, store, ads, admin, watcher, adsAddress, adminAddress);
+      return new XdsApplication(plane, store, ads, admin, watcher, adsAddress, adminAddress,
+          fleet);
     } catch (IOException | RuntimeException e) {
       if (admin != null) {
         admin.close();
       }
       ads.close();
+      fleet.close();
       throw e;
     }
   }
@@ -183,5 +198,6 @@ public final class XdsApplication implements AutoCloseable {
     }
     admin.close();
     ads.close();
+    fleet.close();
   }
 }

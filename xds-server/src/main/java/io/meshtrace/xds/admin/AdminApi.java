@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * GET  /config/tracing   tracing keys of the config (JSON) and the versions per group
  * PUT  /config/tracing   replace tracing keys, e.g. {"tracing":[{"randomSamplingPercentage":5}]}
  *                        (needs "Authorization: Bearer TOKEN"; 400 with messages when invalid)
- * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK
+ * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK;
+ *                        ?scope=fleet every replica's; /proxies/{node}/config ({@link ProxyRoutes})
  * </pre>
  */
 public final class AdminApi {
@@ -49,11 +51,19 @@ public final class AdminApi {
   private final ControlPlane plane;
   private final Metrics metrics;
   private final BearerToken token;
+  private final ProxyRoutes proxies;
 
   /**
    * @param token bearer token for writes; null or blank refuses every write
    */
   public AdminApi(ConfigStore store, ControlPlane plane, Metrics metrics, String token) {
+    this(store, plane, metrics, token, Fleet.alone());
+  }
+
+  /** Like the other constructor, with this replica's name and peers for the fleet view. */
+  public AdminApi(ConfigStore store, ControlPlane plane, Metrics metrics, String token,
+      Fleet fleet) {
+    this.proxies = new ProxyRoutes(plane.registry(), fleet, token);
     this.store = store;
     this.plane = plane;
     this.metrics = metrics;
@@ -63,10 +73,9 @@ public final class AdminApi {
 
   /** The routes to add to the admin server. */
   public List<Route> routes() {
-    return List.of(
-        Route.get("/proxies", r -> json(200, plane.registry().proxies())),
+    return Stream.concat(proxies.routes().stream(), Stream.of(
         Route.of("/config/tracing", Set.of("GET", "PUT"), MAX_BODY, r ->
-            r.method().equals("PUT") ? put(r) : json(200, tracingView())));
+            r.method().equals("PUT") ? put(r) : json(200, tracingView())))).toList();
   }
 
   private AdminResponse put(AdminRequest request) {
