@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
  *
  * <pre>
  * xds-server serve [--config FILE] [--bind ADDR] [--port N] [--admin-port N] [--poll-ms N]
+ *     [--replica NAME] [--peer URL ... | --peers-service NAME [--namespace NS]]
  *     [--admin-tls-cert FILE --admin-tls-key FILE | --admin-tls-key-store FILE ...]
  * xds-server validate FILE
  * xds-server bootstrap --node-id ID --cluster NAME [--role sidecar|gateway]

@@ -10,7 +10,17 @@ import java.util.List;
 public interface PeerSource extends AutoCloseable {
 
   /** No peers: the fleet is this replica alone. */
-  PeerSource NONE = of(List.of());
+  PeerSource NONE = new PeerSource() {
+    @Override
+    public List<URI> peers() {
+      return List.of();
+    }
+
+    @Override
+    public String describe() {
+      return "none (no --peer or --peers-service)";
+    }
+  };
 
   /** The admin base URLs ({@code http://10.0.0.7:18001}) of the replicas as known now. */
   List<URI> peers() throws Exception;
