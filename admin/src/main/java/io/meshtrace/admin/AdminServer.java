@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * the right one, 403 for the read token on a write; without tokens reads are open and writes
  * get 403.
  *
- * <p>Paths match exactly. Every route answers {@code GET} and {@code HEAD} unless it says
+ * <p>Paths match exactly, except that a route ending in {@code /*} takes every longer path
+ * under it that no exact route takes ({@link Route}). Every route answers {@code GET} and
+ * {@code HEAD} unless it says
  * otherwise; another method gets 405 with an {@code Allow} header, an unknown path 404, a body
  * over the route's limit 413 (routes without a body limit take none).
  *
@@ -164,7 +166,7 @@ public final class AdminServer implements AutoCloseable {
     String method = exchange.getRequestMethod();
     URI uri = exchange.getRequestURI();
     String path = uri.getPath() == null ? "" : uri.getPath();
-    Route route = routes.get(path);
+    Route route = find(path);
     try (exchange) {
       AdminResponse response;
       if (route == null) {
@@ -208,6 +210,20 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /** 413 before reading when the declared length is over the limit, else null. */
+  /** The route of exactly this path, else the longest {@code /prefix/*} route it is under. */
+  private Route find(String path) {
+    Route route = routes.get(path);
+    if (route != null) {
+      return route;
+    }
+    for (Route r : routes.values()) {
+      if (r.under(path) && (route == null || r.path().length() > route.path().length())) {
+        route = r;
+      }
+    }
+    return route;
+  }
+
   private static AdminResponse body(HttpExchange exchange, Route route) {
     String length = exchange.getRequestHeaders().getFirst("Content-Length");
     boolean chunked = exchange.getRequestHeaders().getFirst("Transfer-Encoding") != null;

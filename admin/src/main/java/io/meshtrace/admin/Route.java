@@ -14,7 +14,11 @@ import java.util.TreeSet;
  * <pre>{@code
  * Route.get("/proxies", request -> AdminResponse.json(200, registry.toJson()))
  * Route.of("/config/tracing", Set.of("GET", "PUT"), 1 << 20, this::tracing)
+ * Route.get("/proxies/*", request -> config(request.path()))   // /proxies/{node}/config
  * }</pre>
+ *
+ * <p>A path ending in {@code /*} matches every path below it that no exact route takes; the
+ * handler reads {@link AdminRequest#path()}.
  *
  * @param maxBodyBytes longest body accepted (a longer one gets 413 before the handler runs);
  *     0 for routes that take none
@@ -55,6 +59,13 @@ public record Route(String path, Set<String> methods, int maxBodyBytes, Handler 
   /** A route answering {@code methods}, taking bodies up to {@code maxBodyBytes}. */
   public static Route of(String path, Set<String> methods, int maxBodyBytes, Handler handler) {
     return new Route(path, methods, maxBodyBytes, handler);
+  }
+
+  /** True when this is a {@code /prefix/*} route and {@code path} is below its prefix. */
+  boolean under(String path) {
+    int prefix = this.path.length() - 1;
+    return this.path.endsWith("/*") && path.length() > prefix
+        && path.regionMatches(0, this.path, 0, prefix);
   }
 
   /** The {@code Allow} header value, methods in alphabetical order: {@code GET, HEAD, PUT}. */

@@ -126,6 +126,24 @@ class AdminServerTest {
   }
 
   @Test
+  void prefixRoute_takesPathsBelowIt_exactRoutesFirst() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    start(AdminServer.builder("test").registry(registry)
+        .route(Route.get("/items", r -> AdminResponse.text(200, "list")))
+        .route(Route.get("/items/*", r -> AdminResponse.text(200, "one " + r.path())))
+        .route(Route.get("/items/a/*", r -> AdminResponse.text(200, "a " + r.path()))));
+
+    assertThat(send("GET", "/items", null).body()).isEqualTo("list");
+    assertThat(send("GET", "/items/x/config", null).body()).isEqualTo("one /items/x/config");
+    assertThat(send("GET", "/items/a/b", null).body()).isEqualTo("a /items/a/b");
+    assertThat(send("GET", "/items/", null).statusCode()).isEqualTo(404);
+    assertThat(send("GET", "/itemsx", null).statusCode()).isEqualTo(404);
+    assertThat(send("PUT", "/items/x", "").statusCode()).isEqualTo(405);
+    assertThat(send("GET", "/metrics", null).body())
+        .contains("meshtrace_admin_requests_total{code=\"200\",path=\"/items/*\"} 1.0");
+  }
+
+  @Test
   void start_portTaken_namesServiceAndListener() throws Exception {
     start(AdminServer.builder("first"));
     assertThatThrownBy(() -> AdminServer.builder("xds-server").listener("admin")

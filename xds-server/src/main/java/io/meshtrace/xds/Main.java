@@ -14,16 +14,20 @@ import picocli.CommandLine.Spec;
  *
  * <pre>
  * xds-server serve [--config FILE] [--bind ADDR] [--port N] [--admin-port N] [--poll-ms N]
+ *     [--replica NAME] [--peer URL ... | --peers-service NAME [--namespace NS]]
  *     [--admin-tls-cert FILE --admin-tls-key FILE | --admin-tls-key-store FILE ...]
  * xds-server validate FILE
  * xds-server bootstrap --node-id ID --cluster NAME [--role sidecar|gateway]
  *     [--xds-host H] [--xds-port P] [--admin-port N] [--delta|--sotw]
+ * xds-server proxy-status [--admin URL] [--token T | --token-file F]
+ * xds-server proxy-config [--admin URL] [--token T | --token-file F] NODE [--type T] [-o json]
  * xds-server --version | [COMMAND] --help
  * </pre>
  * {@code serve} prints one line once both ports are open:
  * {@code xds-server listening ads=127.0.0.1:18000 admin=127.0.0.1:18001}. {@code validate}
  * builds and checks every snapshot and exits 3 with one message per problem. {@code bootstrap}
- * prints an Envoy bootstrap YAML that points an Envoy at this server. Exit codes are those of
+ * prints an Envoy bootstrap YAML that points an Envoy at this server. {@code proxy-status} and
+ * {@code proxy-config} read a running server's admin API as {@code istioctl} does. Exit codes are those of
  * {@link io.meshtrace.cli.ExitCode}.
  */
 @Command(name = "xds-server", mixinStandardHelpOptions = true,
@@ -49,7 +53,9 @@ public final class Main implements Callable<Integer> {
     CommandLine tree = new CommandLine(new Main())
         .addSubcommand(new ServeCommand(out, err))
         .addSubcommand(new ValidateCommand(out, err))
-        .addSubcommand(new BootstrapCommand(out, err));
+        .addSubcommand(new BootstrapCommand(out, err))
+        .addSubcommand(new ProxyStatusCommand(out, err))
+        .addSubcommand(new ProxyConfigCommand(out, err));
     return Cli.run(tree, out, err, args);
   }
 

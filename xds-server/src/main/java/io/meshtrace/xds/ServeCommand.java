@@ -6,6 +6,7 @@ import io.meshtrace.admin.AdminTokenOptions;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshtrace.xds.admin.Fleet;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.kubernetes.KubernetesConfigSource;
 import io.meshtrace.xds.kubernetes.MeshTracingRef;
@@ -53,7 +54,8 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
   Source source;
 
   @Option(names = "--namespace", paramLabel = "NS",
-      description = "Namespace of the MeshTracing (--source kubernetes).")
+      description = "Namespace of the MeshTracing (--source kubernetes) and of "
+          + "--peers-service (default there: the client's namespace, in a pod its own).")
   String namespace;
 
   @Option(names = "--name", paramLabel = "NAME",
@@ -89,6 +91,9 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
   @Mixin
   AdminTokenOptions adminTokens = new AdminTokenOptions();
 
+  @Mixin
+  FleetOptions fleet = new FleetOptions();
+
   ServeCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -119,13 +124,16 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     String shown = ref != null ? "MeshTracing " + ref
         : config == null ? "bundled config" : config.toString();
     XdsApplication app;
+    Fleet peers = null;
     try {
       AdminTls tls = adminTls.load(cl);
       KubernetesConfigSource.Settings kubernetes = ref == null ? null
           : new KubernetesConfigSource.Settings(ref, new KubernetesClientBuilder().build(),
               MeshTracingStatusWriter.LeaseSettings.defaults(ref), FIRST_LIST);
+      peers = fleet.build(cl, tls != null, adminPort, namespace);
       app = XdsApplication.start(new XdsApplication.Options(config, bind, port, adminPort,
-          Duration.ofMillis(pollMs), tls, kubernetes, adminTokens));
+          Duration.ofMillis(pollMs), tls, kubernetes, adminTokens, peers));
+      peers = null;
     } catch (ConfigException e) {
       err.println(shown + ": invalid");
       e.errors().forEach(x -> err.println("  " + x));
@@ -140,6 +148,10 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
       // An unreadable file: say which, without a stack trace.
       err.println("xds-server cannot start: " + e);
       return ExitCode.FAILURE;
+    } finally {
+      if (peers != null) {
+        peers.close();
+      }
     }
     out.println(app.listeningLine());
     out.flush();

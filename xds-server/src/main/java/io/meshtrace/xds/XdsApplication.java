@@ -7,6 +7,7 @@ import io.meshtrace.admin.AdminTokens;
 import io.meshtrace.admin.ServiceMetrics;
 import io.meshtrace.cli.ListenerBindException;
 import io.meshtrace.xds.admin.AdminApi;
+import io.meshtrace.xds.admin.Fleet;
 import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.kubernetes.KubernetesConfigSource;
@@ -49,9 +50,12 @@ public final class XdsApplication implements AutoCloseable {
   private final ConfigFileWatcher watcher;
   private final String adsAddress;
   private final String adminAddress;
+  private final Fleet fleet;
 
   private XdsApplication(ControlPlane plane, ConfigSource source, XdsServer ads,
-      AdminServer admin, ConfigFileWatcher watcher, String adsAddress, String adminAddress) {
+      AdminServer admin, ConfigFileWatcher watcher, String adsAddress, String adminAddress,
+      Fleet fleet) {
+    this.fleet = fleet;
     this.plane = plane;
     this.source = source;
     this.ads = ads;
@@ -79,10 +83,12 @@ public final class XdsApplication implements AutoCloseable {
    * @param adminTokens the admin tokens from flags, or null: then from the environment
    *     ({@code MESHTRACE_ADMIN_TOKEN}, {@code MESHTRACE_ADMIN_READ_TOKEN}), else from
    *     {@code server.admin.tokenFile} and {@code server.admin.readTokenFile}
+   * @param fleet this replica's name and peers for {@code /proxies?scope=fleet}, or null for a
+   *     replica alone; closed with the application
    */
   public record Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
       Duration poll, AdminTls adminTls, KubernetesConfigSource.Settings kubernetes,
-      AdminTokenOptions adminTokens) {
+      AdminTokenOptions adminTokens, Fleet fleet) {
     public Options {
       if (kubernetes != null && configFile != null) {
         throw new IllegalArgumentException("configFile=" + configFile
@@ -90,10 +96,13 @@ public final class XdsApplication implements AutoCloseable {
       }
     }
 
-    /** A file source (the bundled config when {@code configFile} is null), without token flags. */
+    /**
+     * A file source (the bundled config when {@code configFile} is null), without token flags,
+     * a replica alone.
+     */
     public Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
         Duration poll, AdminTls adminTls) {
-      this(configFile, bind, adsPort, adminPort, poll, adminTls, null, null);
+      this(configFile, bind, adsPort, adminPort, poll, adminTls, null, null, null);
     }
   }
 
@@ -119,6 +128,7 @@ public final class XdsApplication implements AutoCloseable {
    */
   public static XdsApplication start(Options o)
       throws IOException, ConfigException, GeneralSecurityException {
+    Fleet fleet = o.fleet() != null ? o.fleet() : Fleet.alone();
     Metrics metrics = new Metrics();
     ServiceMetrics.register(metrics.registry(), SERVICE);
     ProxyRegistry registry = new ProxyRegistry(metrics);
@@ -163,7 +173,7 @@ public final class XdsApplication implements AutoCloseable {
           .tokens(tokens)
           .registry(metrics.registry())
           .readiness(() -> plane.config() != null);
-      new AdminApi(source, plane, metrics).routes().forEach(adminBuilder::route);
+      new AdminApi(source, plane, metrics, fleet).routes().forEach(adminBuilder::route);
       if (!tokens.configured() && !InetAddress.getByName(adminAddress)
           .isLoopbackAddress()) {
         LOG.warn("admin API on {} without a token: anyone who reaches it can read the config"
@@ -174,13 +184,15 @@ public final class XdsApplication implements AutoCloseable {
       if (source instanceof ConfigStore store && configFile != null) {
         watcher = ConfigFileWatcher.start(store, o.poll());
       }
-      return new XdsApplication(plane, source, ads, admin, watcher, adsAddress, adminAddress);
+      return new XdsApplication(plane, source, ads, admin, watcher, adsAddress, adminAddress,
+          fleet);
     } catch (IOException | RuntimeException e) {
       if (admin != null) {
         admin.close();
       }
       ads.close();
       source.close();
+      fleet.close();
       throw e;
     }
   }
@@ -239,5 +251,6 @@ public final class XdsApplication implements AutoCloseable {
     source.close();
     admin.close();
     ads.close();
+    fleet.close();
   }
 }

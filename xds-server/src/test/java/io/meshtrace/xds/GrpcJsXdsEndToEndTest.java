@@ -210,7 +210,7 @@ class GrpcJsXdsEndToEndTest {
     while (System.nanoTime() < deadline) {
       var r = s.get("/proxies");
       assertThat(r.statusCode()).isEqualTo(200);
-      JsonNode body = JSON.readTree(r.body());
+      JsonNode body = JSON.readTree(r.body()).path("proxies");
       assertThat(body.isArray()).as(r.body()).isTrue();
       for (JsonNode p : body) {
         if (NODE_ID.equals(p.path("node").asText())) {

@@ -1,6 +1,5 @@
 package io.meshtrace.xds.admin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,13 +15,13 @@ import io.meshtrace.xds.server.ControlPlane;
 import io.meshtrace.xds.server.Metrics;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *                        (400 with messages when invalid; written where the
  *                        {@link ConfigSource} keeps the config: 409 when it changed meanwhile
  *                        or cannot be written)
- * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK
+ * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK;
+ *                        ?scope=fleet every replica's; /proxies/{node}/config ({@link ProxyRoutes})
  * </pre>
  *
  * The admin server asks for the tokens ({@link io.meshtrace.admin.AdminTokens}). No answer
@@ -55,9 +55,21 @@ public final class AdminApi {
   private final ConfigSource store;
   private final ControlPlane plane;
   private final Metrics metrics;
+  private final ProxyRoutes proxies;
+  private final ScrubbedJson answers;
 
-  /** The routes over {@code store} and {@code plane}; the admin server checks the tokens. */
+  /** The routes over {@code store} and {@code plane}, this replica alone. */
   public AdminApi(ConfigSource store, ControlPlane plane, Metrics metrics) {
+    this(store, plane, metrics, Fleet.alone());
+  }
+
+  /**
+   * The routes over {@code store} and {@code plane}, with this replica's name and peers for the
+   * fleet view; the admin server checks the tokens.
+   */
+  public AdminApi(ConfigSource store, ControlPlane plane, Metrics metrics, Fleet fleet) {
+    this.answers = new ScrubbedJson(plane);
+    this.proxies = new ProxyRoutes(plane.registry(), fleet, answers);
     this.store = store;
     this.plane = plane;
     this.metrics = metrics;
@@ -66,10 +78,9 @@ public final class AdminApi {
 
   /** The routes to add to the admin server. */
   public List<Route> routes() {
-    return List.of(
-        Route.get("/proxies", r -> json(200, plane.registry().proxies())),
+    return Stream.concat(proxies.routes().stream(), Stream.of(
         Route.of("/config/tracing", Set.of("GET", "PUT"), MAX_BODY, r ->
-            r.method().equals("PUT") ? put(r) : json(200, tracingView())));
+            r.method().equals("PUT") ? put(r) : json(200, tracingView())))).toList();
   }
 
   private AdminResponse put(AdminRequest request) {
@@ -125,15 +136,7 @@ public final class AdminApi {
     return out;
   }
 
-  /** The answer, scrubbed of every secret value of the served config. */
   private AdminResponse json(int status, Object body) {
-    MeshConfig served = plane.config();
-    Redaction secrets = served == null ? Redaction.NONE : Redaction.of(served);
-    try {
-      return AdminResponse.json(status, secrets.scrub(
-          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body)) + "\n");
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    return answers.of(status, body);
   }
 }

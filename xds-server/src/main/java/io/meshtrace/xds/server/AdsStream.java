@@ -1,6 +1,8 @@
 package io.meshtrace.xds.server;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.meshtrace.xds.snapshot.GroupKey;
 import java.time.Instant;
 import java.util.HashMap;
@@ -127,6 +129,15 @@ final class AdsStream {
     volatile String acked = "";
     volatile String sentNonce = "";
     volatile long nacks;
+    /** When the last response of this type was sent, or null before the first. */
+    volatile Instant sentAt;
+    /**
+     * What {@code /proxies/{node}/config} shows: the last SotW response, or the delta resources
+     * sent and not removed since. References to the library's messages (whose {@code Any}s its
+     * serializer shares between streams), dropped with the stream.
+     */
+    volatile DiscoveryResponse lastResponse;
+    private final Map<String, Resource> deltaResources = new LinkedHashMap<>();
     private final Map<String, Sent> byNonce = new LinkedHashMap<>() {
       private static final long serialVersionUID = 1L;
 
@@ -140,6 +151,7 @@ final class AdsStream {
 
     /** A SotW response: {@code names} are those of the request it answers. */
     synchronized void sent(String nonce, String version, List<String> names) {
+      sentAt = Instant.now();
       byNonce.put(nonce, new Sent(version, names, Map.of()));
       sent = version;
       sentNonce = nonce;
@@ -151,11 +163,25 @@ final class AdsStream {
     /** A delta response: the resources it carried with their versions, and those it removed. */
     synchronized void sentDelta(String nonce, String version, Map<String, String> resources,
         List<String> removed) {
+      sentAt = Instant.now();
       byNonce.put(nonce, new Sent(version, List.of(), resources));
       sent = version;
       sentNonce = nonce;
       rejectedResources.keySet().removeAll(resources.keySet());
       rejectedResources.keySet().removeAll(removed);
+    }
+
+    /** Keeps the resources of a delta response and forgets those it removed. */
+    synchronized void keepDelta(List<Resource> sent, List<String> removed) {
+      for (Resource r : sent) {
+        deltaResources.put(r.getName(), r);
+      }
+      deltaResources.keySet().removeAll(removed);
+    }
+
+    /** The delta resources sent and not removed since, in the order first sent. */
+    synchronized List<Resource> deltaResources() {
+      return List.copyOf(deltaResources.values());
     }
 
     /** The response with this nonce, or null when unknown or too old. */

@@ -1,5 +1,6 @@
 package io.meshtrace.xds.server;
 
+import com.google.protobuf.Any;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -166,8 +167,9 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     if (s == null || type == null) {
       return;
     }
-    s.type(type).sent(response.getNonce(), response.getVersionInfo(),
-        request.getResourceNamesList());
+    AdsStream.TypeState t = s.type(type);
+    t.sent(response.getNonce(), response.getVersionInfo(), request.getResourceNamesList());
+    t.lastResponse = response;
     metrics.increment("meshtrace_xds_responses_total", Metrics.label("type", type));
   }
 
@@ -181,8 +183,10 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     }
     Map<String, String> resources = new LinkedHashMap<>();
     response.getResourcesList().forEach(r -> resources.put(r.getName(), r.getVersion()));
-    s.type(type).sentDelta(response.getNonce(), response.getSystemVersionInfo(), resources,
+    AdsStream.TypeState t = s.type(type);
+    t.sentDelta(response.getNonce(), response.getSystemVersionInfo(), resources,
         response.getRemovedResourcesList());
+    t.keepDelta(response.getResourcesList(), response.getRemovedResourcesList());
     metrics.increment("meshtrace_xds_responses_total", Metrics.label("type", type));
   }
 
@@ -243,6 +247,50 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     } else if (LOG.isDebugEnabled()) {
       LOG.debug("[{}] {} version {} rejected again", s.id, type, version);
     }
+  }
+
+  /**
+   * What a node was last sent of one type: the version, when, and the resources (the messages
+   * that went out, not copies).
+   */
+  public record SentType(String type, String version, Instant at, List<Any> resources) {}
+
+  /**
+   * What the newest open stream of {@code nodeId} was last sent, by type name ({@code clusters},
+   * {@code endpoints}, {@code listeners}, {@code routes}; only types sent at least once), or
+   * null when no stream of that node is open.
+   */
+  public Map<String, SentType> sent(String nodeId) {
+    AdsStream newest = null;
+    for (AdsStream s : streams.values()) {
+      Node n = s.node();
+      if (n != null && n.getId().equals(nodeId) && (newest == null || s.id > newest.id)) {
+        newest = s;
+      }
+    }
+    if (newest == null) {
+      return null;
+    }
+    Map<String, SentType> out = new TreeMap<>();
+    for (Map.Entry<String, AdsStream.TypeState> e : newest.types().entrySet()) {
+      AdsStream.TypeState t = e.getValue();
+      Instant at = t.sentAt;
+      if (at == null) {
+        continue;
+      }
+      List<Any> resources;
+      if (newest.delta) {
+        resources = new ArrayList<>();
+        for (io.envoyproxy.envoy.service.discovery.v3.Resource r : t.deltaResources()) {
+          resources.add(r.getResource());
+        }
+      } else {
+        DiscoveryResponse r = t.lastResponse;
+        resources = r == null ? List.of() : r.getResourcesList();
+      }
+      out.put(e.getKey(), new SentType(e.getKey(), t.sent, at, resources));
+    }
+    return out;
   }
 
   /** One entry per connected stream, as shown by {@code GET /proxies}. */
