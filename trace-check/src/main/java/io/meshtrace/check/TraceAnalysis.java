@@ -46,6 +46,17 @@ public final class TraceAnalysis {
     public String hop() {
       return callerService + " -> " + calleeService;
     }
+
+    /**
+     * One line for people: {@code productpage drops the trace headers: reviews span 'GET /'
+     * (trace ..., id ...) began a new trace}.
+     */
+    public String summary() {
+      return kind == Kind.NEW_ROOT
+          ? callerService + " drops the trace headers: " + span.describe() + " began a new trace"
+          : span.describe() + " names parent " + span.parentId() + ", missing from the trace: "
+              + callerService + " forwards trace ids of a span it does not report";
+    }
   }
 
   /** One x-request-id found in several traces. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshtrace.admin.AdminRequest;
 import io.meshtrace.admin.AdminResponse;
 import io.meshtrace.admin.BearerToken;
+import io.meshtrace.admin.CrossSiteCheck;
 import io.meshtrace.admin.Route;
 import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
@@ -18,6 +19,7 @@ import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * PUT  /config/tracing   replace tracing keys, e.g. {"tracing":[{"randomSamplingPercentage":5}]}
  *                        (needs "Authorization: Bearer TOKEN"; 400 with messages when invalid)
  * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK
+ * GET  /                 the web console, and its routes ({@link ConsoleApi})
  * </pre>
+ *
+ * <p>A PUT a browser sent from another site's page is refused ({@link CrossSiteCheck}).
  */
 public final class AdminApi {
 
@@ -63,19 +68,33 @@ public final class AdminApi {
 
   /** The routes to add to the admin server. */
   public List<Route> routes() {
-    return List.of(
+    List<Route> routes = new ArrayList<>(List.of(
         Route.get("/proxies", r -> json(200, plane.registry().proxies())),
         Route.of("/config/tracing", Set.of("GET", "PUT"), MAX_BODY, r ->
-            r.method().equals("PUT") ? put(r) : json(200, tracingView())));
+            r.method().equals("PUT") ? put(r) : json(200, tracingView()))));
+    routes.addAll(new ConsoleApi(store, plane, this::denied).routes());
+    return routes;
+  }
+
+  /** The refusal of a request without the admin token, or null when it carries it. */
+  private AdminResponse denied(AdminRequest request) {
+    if (token != null && token.matches(request.header("Authorization"))) {
+      return null;
+    }
+    return json(token == null ? 403 : 401, Map.of("error", token == null
+        ? "writes are disabled: no admin token configured (server.admin.tokenFile or "
+            + "MESHTRACE_ADMIN_TOKEN)"
+        : "missing or wrong bearer token")).withHeader("WWW-Authenticate", "Bearer");
   }
 
   private AdminResponse put(AdminRequest request) {
-    if (token == null || !token.matches(request.header("Authorization"))) {
+    AdminResponse refused = CrossSiteCheck.refusal(request);
+    if (refused == null) {
+      refused = denied(request);
+    }
+    if (refused != null) {
       metrics.increment(WRITES, Metrics.label("result", "denied"));
-      return json(token == null ? 403 : 401, Map.of("error", token == null
-          ? "writes are disabled: no admin token configured (server.admin.tokenFile or "
-              + "MESHTRACE_ADMIN_TOKEN)"
-          : "missing or wrong bearer token")).withHeader("WWW-Authenticate", "Bearer");
+      return refused;
     }
     WriteResult o;
     try {
@@ -124,7 +143,7 @@ public final class AdminApi {
     return out;
   }
 
-  private static AdminResponse json(int status, Object body) {
+  static AdminResponse json(int status, Object body) {
     try {
       return AdminResponse.json(status,
           JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n");

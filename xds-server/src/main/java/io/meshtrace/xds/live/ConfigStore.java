@@ -228,18 +228,7 @@ public final class ConfigStore {
       return invalid("(body): must be a JSON object with any of " + TRACING_KEYS);
     }
     List<String> errors = new ArrayList<>();
-    ObjectNode next = (ObjectNode) document.deepCopy();
-    Iterator<String> keys = patch.fieldNames();
-    while (keys.hasNext()) {
-      String k = keys.next();
-      if (!TRACING_KEYS.contains(k)) {
-        errors.add(k + ": not a tracing key; allowed: " + TRACING_KEYS);
-      } else if (patch.get(k).isNull()) {
-        next.remove(k);
-      } else {
-        next.set(k, patch.get(k));
-      }
-    }
+    ObjectNode next = merged(patch, errors);
     if (!errors.isEmpty()) {
       return WriteResult.of(Status.INVALID, errors);
     }
@@ -289,6 +278,49 @@ public final class ConfigStore {
     lastErrors = List.of();
     LOG.info("tracing changed through the admin API; {} written", file);
     return WriteResult.ok();
+  }
+
+  /**
+   * Checks a {@code PUT /config/tracing} body the way {@link #updateTracing(byte[])} does (the
+   * same parser, the same snapshot checks) without writing or serving anything.
+   *
+   * @return the problems, each {@code key=value: what was expected}; empty when the change
+   *     would be applied (a racing edit of the file can still refuse it)
+   */
+  public synchronized List<String> checkTracing(byte[] body) {
+    String size = ConfigText.sizeProblem(body.length);
+    if (size != null) {
+      return List.of("(body): the request " + size);
+    }
+    try {
+      JsonNode patch = ConfigText.readJson(body);
+      if (patch == null || !patch.isObject()) {
+        return List.of("(body): must be a JSON object with any of " + TRACING_KEYS);
+      }
+      List<String> errors = new ArrayList<>();
+      ObjectNode next = merged(patch, errors);
+      return errors.isEmpty() ? plane.prepare(ConfigParser.parse(next, baseDir())).errors()
+          : errors;
+    } catch (ConfigException e) {
+      return e.errors();
+    }
+  }
+
+  /** The document with the tracing keys of {@code patch} replaced; a JSON null removes one. */
+  private ObjectNode merged(JsonNode patch, List<String> errors) {
+    ObjectNode next = (ObjectNode) document.deepCopy();
+    Iterator<String> keys = patch.fieldNames();
+    while (keys.hasNext()) {
+      String k = keys.next();
+      if (!TRACING_KEYS.contains(k)) {
+        errors.add(k + ": not a tracing key; allowed: " + TRACING_KEYS);
+      } else if (patch.get(k).isNull()) {
+        next.remove(k);
+      } else {
+        next.set(k, patch.get(k));
+      }
+    }
+    return next;
   }
 
   private static boolean readsBack(byte[] bytes, JsonNode tree) {
