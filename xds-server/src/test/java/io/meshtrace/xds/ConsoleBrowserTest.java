@@ -6,12 +6,15 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.internal.JsonParser;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.xds.XdsNameResolverProvider;
 import io.meshtrace.check.ZipkinServerExtension;
 import java.io.File;
 import java.net.InetSocketAddress;
@@ -60,7 +63,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
 
-  private static final String BOOTSTRAP_PROPERTY = "io.grpc.xds.bootstrapConfig";
+  private static final String SCHEME = "xds-console-test";
   private static final String CHROMIUM = System.getProperty("meshtrace.chromium",
       "/usr/bin/chromium");
   private static final String CHROMEDRIVER = System.getProperty("meshtrace.chromedriver",
@@ -77,11 +80,13 @@ class ConsoleBrowserTest {
   private Server backend;
   private TestServer server;
   private ManagedChannel channel;
+  private XdsNameResolverProvider resolver;
   private ChromeDriver browser;
   private WebDriverWait wait;
   private final List<String> jsErrors = new ArrayList<>();
 
   @BeforeAll
+  @SuppressWarnings("unchecked")
   void start() throws Exception {
     HealthStatusManager health = new HealthStatusManager();
     backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0),
@@ -129,12 +134,16 @@ class ConsoleBrowserTest {
             endpoints: [{address: 127.0.0.1, ports: {grpc: %d}}]
         """.formatted(backend.getPort());
     server = TestServer.start(dir, yaml);
-    System.setProperty(BOOTSTRAP_PROPERTY, """
+    // A bootstrap of its own, under a scheme of its own: grpc-java caches the default
+    // bootstrap and its xDS client per target for the whole JVM, and another test of this run
+    // may have used them against a control plane that is gone.
+    resolver = XdsNameResolverProvider.createForTest(SCHEME, (Map<String, ?>) JsonParser.parse("""
         {"xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}],
           "server_features": ["xds_v3"]}],
          "node": {"id": "grpc-client-1", "cluster": "productpage", "metadata": {"ROLE": "grpc"}}}
-        """.formatted(server.app.adsPort()));
-    channel = Grpc.newChannelBuilder("xds:///reviews", InsecureChannelCredentials.create())
+        """.formatted(server.app.adsPort())));
+    NameResolverRegistry.getDefaultRegistry().register(resolver);
+    channel = Grpc.newChannelBuilder(SCHEME + ":///reviews", InsecureChannelCredentials.create())
         .build();
     HealthCheckResponse r = HealthGrpc.newBlockingStub(channel)
         .withDeadlineAfter(20, TimeUnit.SECONDS).withWaitForReady()
@@ -175,9 +184,11 @@ class ConsoleBrowserTest {
     if (browser != null) {
       browser.quit();
     }
-    System.clearProperty(BOOTSTRAP_PROPERTY);
     if (channel != null) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (resolver != null) {
+      NameResolverRegistry.getDefaultRegistry().deregister(resolver);
     }
     if (server != null) {
       server.close();
