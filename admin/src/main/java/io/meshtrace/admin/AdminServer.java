@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * Every route but {@code /healthz}, {@code /readyz} and {@code /metrics} asks for a bearer
  * token when tokens are configured ({@link Builder#tokens}, {@link AdminTokens}): 401 without
  * the right one, 403 for the read token on a write; without tokens reads are open and writes
- * get 403.
+ * get 403. A route may ask otherwise ({@link Route.Access}): none for the console's static
+ * assets, a read token for a POST that changes nothing.
  *
  * <p>Paths match exactly, except that a route ending in {@code /*} takes every longer path
  * under it that no exact route takes ({@link Route}). Every route answers {@code GET} and
@@ -176,8 +177,9 @@ public final class AdminServer implements AutoCloseable {
         response = AdminResponse.text(405, method(method) + " not allowed on " + route.path()
             + "; use " + route.allow() + "\n").withHeader("Allow", route.allow());
       } else {
-        response = OPEN.contains(path) ? null
-            : tokens.check(method, exchange.getRequestHeaders().getFirst("Authorization"));
+        response = OPEN.contains(path) || route.access() == Route.Access.OPEN ? null
+            : tokens.check(route.access() == Route.Access.READ ? "GET" : method,
+                exchange.getRequestHeaders().getFirst("Authorization"));
         if (response == null) {
           response = body(exchange, route);
         }

@@ -23,7 +23,18 @@ import java.util.TreeSet;
  * @param maxBodyBytes longest body accepted (a longer one gets 413 before the handler runs);
  *     0 for routes that take none
  */
-public record Route(String path, Set<String> methods, int maxBodyBytes, Handler handler) {
+public record Route(String path, Set<String> methods, int maxBodyBytes, Handler handler,
+    Access access) {
+
+  /** Which admin token a request needs ({@link AdminTokens}). */
+  public enum Access {
+    /** None: content that holds no data of the service (the console's page and scripts). */
+    OPEN,
+    /** A read token whatever the method: a POST that changes nothing (a dry-run check). */
+    READ,
+    /** By method: {@code GET} and {@code HEAD} a read token, everything else the write token. */
+    BY_METHOD
+  }
 
   /** Answers one request; runs on an admin thread and may block briefly (file writes). */
   @FunctionalInterface
@@ -49,6 +60,19 @@ public record Route(String path, Set<String> methods, int maxBodyBytes, Handler 
       throw new IllegalArgumentException("route " + path + " answers no method");
     }
     methods = Collections.unmodifiableSet(upper);
+    if (access == null) {
+      access = Access.BY_METHOD;
+    }
+  }
+
+  /** A route whose token is chosen by method ({@link Access#BY_METHOD}). */
+  public Route(String path, Set<String> methods, int maxBodyBytes, Handler handler) {
+    this(path, methods, maxBodyBytes, handler, Access.BY_METHOD);
+  }
+
+  /** The same route asking for {@code access} instead. */
+  public Route withAccess(Access access) {
+    return new Route(path, methods, maxBodyBytes, handler, access);
   }
 
   /** A route answering {@code GET} and {@code HEAD} only. */

@@ -104,7 +104,7 @@ class GrpcXdsEndToEndTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> awaitAcked(TestServer s, String group, String type,
+  static Map<String, Object> awaitAcked(TestServer s, String group, String type,
       String version) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 15_000;
     List<Map<String, Object>> last = null;

@@ -1,5 +1,8 @@
 package io.meshtrace.sdk.check;
 
+import io.meshtrace.check.TraceAnalysis;
+import io.meshtrace.check.ZipkinSpan;
+import io.meshtrace.check.ZipkinTraceSource;
 import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;

@@ -2,6 +2,9 @@ package io.meshtrace.sdk.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshtrace.check.TraceAnalysis;
+import io.meshtrace.check.ZipkinSpan;
+import io.meshtrace.check.ZipkinTraceSource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.meshtrace.sdk.ZipkinServerExtension;
+import io.meshtrace.check.ZipkinServerExtension;
 import io.meshtrace.sdk.check.PropagationCheck;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

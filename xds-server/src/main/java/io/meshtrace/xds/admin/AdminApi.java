@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meshtrace.admin.AdminRequest;
 import io.meshtrace.admin.AdminResponse;
+import io.meshtrace.admin.CrossSiteCheck;
 import io.meshtrace.admin.Route;
 import io.meshtrace.xds.config.ConfigText;
 import io.meshtrace.xds.config.MeshConfig;
@@ -16,12 +17,12 @@ import io.meshtrace.xds.server.Metrics;
 import io.meshtrace.xds.snapshot.MeshSnapshots;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +38,15 @@ import org.slf4j.LoggerFactory;
  *                        or cannot be written)
  * GET  /proxies          connected nodes: group, versions sent and acked per type, last NACK;
  *                        ?scope=fleet every replica's; /proxies/{node}/config ({@link ProxyRoutes})
+ * GET  /                 the web console, and its routes ({@link ConsoleApi})
  * </pre>
  *
  * The admin server asks for the tokens ({@link io.meshtrace.admin.AdminTokens}). No answer
  * holds a secret value: the config is shown through {@link Redaction#document} (references as
  * written, sensitive literals as {@value Redaction#REDACTED}), and every answer is scrubbed of
  * the served config's secret values ({@link Redaction#scrub}).
+ *
+ * <p>A PUT a browser sent from another site's page is refused ({@link CrossSiteCheck}).
  */
 public final class AdminApi {
 
@@ -78,12 +82,19 @@ public final class AdminApi {
 
   /** The routes to add to the admin server. */
   public List<Route> routes() {
-    return Stream.concat(proxies.routes().stream(), Stream.of(
-        Route.of("/config/tracing", Set.of("GET", "PUT"), MAX_BODY, r ->
-            r.method().equals("PUT") ? put(r) : json(200, tracingView())))).toList();
+    List<Route> routes = new ArrayList<>(proxies.routes());
+    routes.add(Route.of("/config/tracing", Set.of("GET", "PUT"), MAX_BODY, r ->
+        r.method().equals("PUT") ? put(r) : json(200, tracingView())));
+    routes.addAll(new ConsoleApi(store, plane, answers).routes());
+    return routes;
   }
 
   private AdminResponse put(AdminRequest request) {
+    AdminResponse refused = CrossSiteCheck.refusal(request);
+    if (refused != null) {
+      metrics.increment(WRITES, Metrics.label("result", "denied"));
+      return refused;
+    }
     WriteResult o;
     try {
       o = store.updateTracing(request.body());

@@ -185,6 +185,25 @@ public final class KubernetesConfigSource implements ConfigSource, MeshTracingLi
   // ------------------------------------------------------------------ admin writes
 
   @Override
+  public List<String> checkTracing(byte[] body) {
+    MeshTracingSnapshot read = source.current().orElse(null);
+    if (read == null) {
+      return List.of("(resource): " + describe() + " does not exist; create it first");
+    }
+    TracingPatch patch = TracingPatch.of(read.spec(), body);
+    return patch.refused() != null ? patch.refused().errors() : problems(patch.merged());
+  }
+
+  /** What parsing and checking a changed spec finds; empty when every replica would serve it. */
+  private List<String> problems(JsonNode spec) {
+    try {
+      return plane.prepare(ConfigParser.parse(spec, null, secrets)).errors();
+    } catch (ConfigException e) {
+      return e.errors();
+    }
+  }
+
+  @Override
   public WriteResult updateTracing(byte[] body) {
     MeshTracingSnapshot read = source.current().orElse(null);
     if (read == null) {
@@ -196,13 +215,9 @@ public final class KubernetesConfigSource implements ConfigSource, MeshTracingLi
     if (patch.refused() != null) {
       return patch.refused();
     }
-    try {
-      List<String> problems = plane.prepare(ConfigParser.parse(patch.merged(), null, secrets)).errors();
-      if (!problems.isEmpty()) {
-        return WriteResult.of(Status.INVALID, problems);
-      }
-    } catch (ConfigException e) {
-      return WriteResult.of(Status.INVALID, e.errors());
+    List<String> problems = problems(patch.merged());
+    if (!problems.isEmpty()) {
+      return WriteResult.of(Status.INVALID, problems);
     }
     SpecWriteResult r = specs.replaceSpec(read, patch.merged());
     if (r instanceof SpecWriteResult.Written w) {

@@ -33,6 +33,16 @@ public interface ConfigSource extends AutoCloseable {
    */
   WriteResult updateTracing(byte[] body) throws IOException;
 
+  /**
+   * Checks a {@code PUT /config/tracing} body the way {@link #updateTracing(byte[])} does (the
+   * same parser, the same snapshot checks) without writing or serving anything: what the
+   * console shows next to a field while it is typed.
+   *
+   * @return the problems, each {@code key=value: what was expected}; empty when the change
+   *     would be applied (a racing change can still refuse it)
+   */
+  List<String> checkTracing(byte[] body);
+
   /** Stops watching; the last applied document stays served by the control plane. */
   @Override
   default void close() {}

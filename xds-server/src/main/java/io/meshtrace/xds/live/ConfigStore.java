@@ -336,6 +336,19 @@ public final class ConfigStore implements ConfigSource {
     return WriteResult.ok();
   }
 
+  @Override
+  public synchronized List<String> checkTracing(byte[] body) {
+    TracingPatch p = TracingPatch.of(document, body);
+    if (p.refused() != null) {
+      return p.refused().errors();
+    }
+    try {
+      return plane.prepare(ConfigParser.parse(p.merged(), baseDir(), secrets)).errors();
+    } catch (ConfigException e) {
+      return e.errors();
+    }
+  }
+
   private static boolean readsBack(byte[] bytes, JsonNode tree) {
     try {
       return ConfigText.readYaml(bytes).equals(tree);

@@ -15,7 +15,7 @@ import java.util.Map;
  * name or (a Telemetry resource's rule) replaces them. {@code provider == null} means
  * no tracing.
  */
-record EffectiveTracing(
+public record EffectiveTracing(
     MeshConfig.Provider provider,
     double randomSampling,
     double clientSampling,
@@ -26,7 +26,8 @@ record EffectiveTracing(
     List<CustomTag> customTags,
     List<String> sources) {
 
-  static EffectiveTracing resolve(MeshConfig config, String service, boolean outbound) {
+  /** The settings for {@code service}'s outbound (client) or inbound (server) side. */
+  public static EffectiveTracing resolve(MeshConfig config, String service, boolean outbound) {
     String provider = config.defaultProviders().isEmpty() ? null
         : config.defaultProviders().get(0);
     double random = TracingRule.DEFAULT_RANDOM_SAMPLING;

@@ -1,4 +1,4 @@
-package io.meshtrace.sdk;
+package io.meshtrace.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

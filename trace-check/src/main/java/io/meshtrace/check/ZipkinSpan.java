@@ -1,4 +1,4 @@
-package io.meshtrace.sdk.check;
+package io.meshtrace.check;
 
 import java.util.Map;
 
@@ -8,7 +8,7 @@ import java.util.Map;
  * @param timestamp epoch microseconds, 0 when absent
  * @param duration microseconds, 0 when absent
  */
-record ZipkinSpan(
+public record ZipkinSpan(
     String traceId,
     String id,
     String parentId,
@@ -34,7 +34,7 @@ record ZipkinSpan(
    * Who sent this span's request, as far as the span itself says: its remote endpoint's
    * service name, else Envoy's {@code downstream_cluster} tag, else the client address.
    */
-  String callerHint() {
+  public String callerHint() {
     if (remoteService != null && !"CLIENT".equals(kind) && !"PRODUCER".equals(kind)) {
       return remoteService;
     }
@@ -47,11 +47,11 @@ record ZipkinSpan(
     return null;
   }
 
-  long end() {
+  public long end() {
     return timestamp + duration;
   }
 
-  String requestId() {
+  public String requestId() {
     for (String key : REQUEST_ID_TAGS) {
       String value = tags.get(key);
       if (value != null && !value.isBlank()) {
@@ -68,11 +68,11 @@ record ZipkinSpan(
     return null;
   }
 
-  String service() {
+  public String service() {
     return localService == null ? "(unknown service)" : localService;
   }
 
-  String describe() {
+  public String describe() {
     return service() + " span '" + (name == null ? "" : name) + "' (trace " + traceId + ", id " + id + ")";
   }
 }

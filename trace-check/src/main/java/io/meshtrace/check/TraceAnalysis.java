@@ -1,4 +1,4 @@
-package io.meshtrace.sdk.check;
+package io.meshtrace.check;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,12 +26,13 @@ import java.util.Set;
  *   <li><b>split</b>: several traces that share one {@code x-request-id}.</li>
  * </ul>
  */
-final class TraceAnalysis {
+public final class TraceAnalysis {
 
   /** Clock slack when one span's time range must contain another's, in microseconds. */
   static final long SLACK_MICROS = 2_000;
 
-  enum Kind {
+  /** What kind of break. */
+  public enum Kind {
     MISSING_PARENT,
     NEW_ROOT
   }
@@ -39,18 +40,32 @@ final class TraceAnalysis {
   /**
    * One break. {@code caller} is the span the request came through, when found.
    */
-  record Finding(Kind kind, ZipkinSpan span, ZipkinSpan caller, String callerService, String calleeService) {
+  public record Finding(Kind kind, ZipkinSpan span, ZipkinSpan caller, String callerService, String calleeService) {
 
     /** The hop, e.g. {@code productpage -> reviews}. */
-    String hop() {
+    public String hop() {
       return callerService + " -> " + calleeService;
+    }
+
+    /**
+     * One line for people: {@code productpage drops the trace headers: reviews span 'GET /'
+     * (trace ..., id ...) began a new trace}.
+     */
+    public String summary() {
+      return kind == Kind.NEW_ROOT
+          ? callerService + " drops the trace headers: " + span.describe() + " began a new trace"
+          : span.describe() + " names parent " + span.parentId() + ", missing from the trace: "
+              + callerService + " forwards trace ids of a span it does not report";
     }
   }
 
-  record Split(String requestId, List<String> traceIds) {}
+  /** One x-request-id found in several traces. */
+  public record Split(String requestId, List<String> traceIds) {}
 
-  record Report(int traces, int spans, List<Finding> findings, List<Split> splits) {
-    boolean clean() {
+  /** Every break found in the traces read. */
+  public record Report(int traces, int spans, List<Finding> findings, List<Split> splits) {
+    /** No break and no split. */
+    public boolean clean() {
       return findings.isEmpty() && splits.isEmpty();
     }
   }
@@ -61,7 +76,7 @@ final class TraceAnalysis {
    * Analyses {@code traces}; with {@code service} non-null, keeps the breaks where that
    * service is the caller or the callee, and the splits of traces that contain it.
    */
-  static Report analyze(Collection<List<ZipkinSpan>> traces, String service) {
+  public static Report analyze(Collection<List<ZipkinSpan>> traces, String service) {
     Map<String, List<ZipkinSpan>> byTrace = new LinkedHashMap<>();
     int spanCount = 0;
     for (List<ZipkinSpan> trace : traces) {

@@ -1,4 +1,4 @@
-package io.meshtrace.sdk.check;
+package io.meshtrace.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Reads traces from a Zipkin server's API v2: {@code GET /api/v2/traces}. */
-final class ZipkinTraceSource {
+public final class ZipkinTraceSource {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -24,7 +24,8 @@ final class ZipkinTraceSource {
   private final HttpClient client;
   private final Duration timeout;
 
-  ZipkinTraceSource(URI base, Duration timeout) {
+  /** Reads from the Zipkin at {@code base}, e.g. {@code http://127.0.0.1:9411}. */
+  public ZipkinTraceSource(URI base, Duration timeout) {
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     this.timeout = timeout;
@@ -35,7 +36,7 @@ final class ZipkinTraceSource {
    * Traces that ended within {@code lookback} before {@code endTsMillis}, at most
    * {@code limit}, of {@code serviceName} or of every service when it is null.
    */
-  List<List<ZipkinSpan>> traces(String serviceName, Duration lookback, long endTsMillis, int limit)
+  public List<List<ZipkinSpan>> traces(String serviceName, Duration lookback, long endTsMillis, int limit)
       throws IOException, InterruptedException {
     StringBuilder query = new StringBuilder("/api/v2/traces?endTs=").append(endTsMillis)
         .append("&lookback=").append(lookback.toMillis())
@@ -54,8 +55,47 @@ final class ZipkinTraceSource {
     return parse(response.body());
   }
 
+  /**
+   * The spans of one trace ({@code GET /api/v2/trace/{traceId}}), empty when Zipkin does not
+   * have it.
+   *
+   * @throws IllegalArgumentException when {@code traceId} is not 16 or 32 hex characters
+   */
+  public List<ZipkinSpan> trace(String traceId) throws IOException, InterruptedException {
+    if (!isTraceId(traceId)) {
+      throw new IllegalArgumentException("traceId=" + abbreviate(traceId)
+          + ": must be 16 or 32 hex characters");
+    }
+    URI uri = URI.create(base + "/api/v2/trace/" + traceId.toLowerCase(java.util.Locale.ROOT));
+    HttpResponse<String> response = client.send(
+        HttpRequest.newBuilder(uri).timeout(timeout).header("accept", "application/json").GET().build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    if (response.statusCode() == 404) {
+      return List.of();
+    }
+    if (response.statusCode() != 200) {
+      throw new IOException("GET " + uri + " answered " + response.statusCode() + ": "
+          + abbreviate(response.body()));
+    }
+    List<List<ZipkinSpan>> one = parse("[" + response.body() + "]");
+    return one.isEmpty() ? List.of() : one.get(0);
+  }
+
+  /** True for 16 or 32 hex characters, the trace id lengths Zipkin stores. */
+  public static boolean isTraceId(String id) {
+    if (id == null || (id.length() != 16 && id.length() != 32)) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      if (Character.digit(id.charAt(i), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Parses a {@code [[span, ...], ...]} body as Zipkin's API v2 returns it. */
-  static List<List<ZipkinSpan>> parse(String body) throws IOException {
+  public static List<List<ZipkinSpan>> parse(String body) throws IOException {
     JsonNode root = JSON.readTree(body);
     if (root == null || !root.isArray()) {
       throw new IOException("expected a JSON array of traces, got: " + abbreviate(body));
