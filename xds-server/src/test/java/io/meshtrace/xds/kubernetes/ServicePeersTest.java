@@ -78,7 +78,8 @@ class ServicePeersTest {
           Duration.ofMillis(100), null, null, null, new Fleet("xds-a", peers)))) {
         var http = java.net.http.HttpClient.newHttpClient();
         String body = http.send(java.net.http.HttpRequest.newBuilder(URI.create(
-            "http://127.0.0.1:" + a.adminPort() + "/proxies?scope=fleet")).build(),
+            "http://127.0.0.1:" + a.adminPort() + "/proxies?scope=fleet"))
+            .header("Authorization", "Bearer " + TestServer.TOKEN).build(),
             java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         JsonNode view = new ObjectMapper().readTree(body);
         assertThat(view.path("peers").asText()).isEqualTo(peers.describe());
