@@ -114,14 +114,18 @@ class ConsoleApiTest {
     try (TestServer s = TestServer.start(dir, TestMesh.base())) {
       HttpResponse<String> r = send(s, "POST", "/console/explain",
           "{\"headers\":\"x-b3-traceid: 80f198ee56343ba864fe8b2a57d3eff7\\n\"}",
-          "Content-Type", "application/json");
+          "Content-Type", "application/json", "Authorization", "Bearer " + TestServer.TOKEN);
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       assertThat(r.body()).contains("\"verdict\" : \"repair\"")
           .contains("\"traceId\" : \"80f198ee56343ba864fe8b2a57d3eff7\"")
           .contains("b3-span-id-missing");
       HttpResponse<String> bad = send(s, "POST", "/console/explain",
-          "{\"headers\":\"\",\"formats\":\"jaeger\"}", "Content-Type", "application/json");
+          "{\"headers\":\"\",\"formats\":\"jaeger\"}", "Content-Type", "application/json",
+          "Authorization", "Bearer " + TestServer.TOKEN);
       assertThat(bad.statusCode()).isEqualTo(400);
+      // A dry run needs a token like any read once tokens are configured.
+      assertThat(send(s, "POST", "/console/explain", "{\"headers\":\"\"}",
+          "Content-Type", "application/json").statusCode()).isEqualTo(401);
       assertThat(bad.body()).contains("formats=jaeger: expected");
     }
   }

@@ -110,7 +110,8 @@ class ProxyConfigTest {
   private static List<String> scrubbed(List<Any> messages) throws Exception {
     List<String> out = new ArrayList<>();
     for (String p : printed(messages)) {
-      out.add(p.replace(SECRET, "<redacted>"));
+      // JsonFormat writes < and > as \\u escapes.
+      out.add(p.replace(SECRET, "\\u003credacted\\u003e"));
     }
     return out;
   }
