@@ -2,6 +2,7 @@ package io.meshtrace.sdk.check;
 
 import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.LogOptions;
 import io.meshtrace.cli.ExitCode;
 import io.meshtrace.sdk.MeshSettings;
 import java.io.IOException;
@@ -87,7 +88,10 @@ public final class PropagationCheck implements Callable<Integer> {
   public static int run(String[] args, PrintStream out, PrintStream err) {
     String[] rest = args.length > 0 && COMMAND.equals(args[0])
         ? Arrays.copyOfRange(args, 1, args.length) : args;
-    return Cli.run(new CommandLine(new PropagationCheck(out, err)), out, err, rest);
+    // Run alone it has the logging flags itself; under external-proxy it inherits them.
+    CommandLine cl = new CommandLine(new PropagationCheck(out, err));
+    cl.getCommandSpec().addMixin("logs", CommandSpec.forAnnotatedObject(new LogOptions()));
+    return Cli.run(cl, out, err, rest);
   }
 
   @Override
