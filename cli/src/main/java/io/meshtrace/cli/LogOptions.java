@@ -34,15 +34,13 @@ public final class LogOptions {
   static final String LEVEL_FLAG = "--log-level";
 
   @Option(names = FORMAT_FLAG, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
-      defaultValue = "text",
       description = "Log line format: text or json (one JSON object per line), "
-          + "default ${DEFAULT-VALUE}; logs go to standard error.")
+          + "default text; logs go to standard error.")
   Format format = Format.TEXT;
 
   @Option(names = LEVEL_FLAG, paramLabel = "LEVEL", scope = ScopeType.INHERIT,
-      defaultValue = "info",
       description = "Least severe log events written: error, warn, info, debug or trace, "
-          + "default ${DEFAULT-VALUE}.")
+          + "default info.")
   Level level = Level.INFO;
 
   /**

@@ -4,22 +4,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The rows of {@code config-values.txt}: every module's test runs them against its own parser.
- * Other modules read the file from this module's sources ({@link #fromSources}), so there is
- * exactly one table.
+ * Other modules have it from trace-context's test jar, so there is exactly one table.
  */
 public record ConfigValueTable(String kind, String input, String verdict) {
 
   static final String RESOURCE = "/io/meshtrace/context/config/config-values.txt";
 
-  /** The table, read from the classpath (this module's tests). */
-  static List<ConfigValueTable> fromClasspath() {
+  /** The table, from the classpath (trace-context's test jar in the other modules). */
+  public static List<ConfigValueTable> fromClasspath() {
     try (InputStream in = ConfigValueTable.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("missing " + RESOURCE);
@@ -27,16 +24,6 @@ public record ConfigValueTable(String kind, String input, String verdict) {
       return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The table, read from trace-context's sources beside {@code moduleDir}. */
-  public static List<ConfigValueTable> fromSources(Path moduleDir) {
-    Path file = moduleDir.resolve("../trace-context/src/test/resources" + RESOURCE).normalize();
-    try {
-      return parse(Files.readString(file, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException("the shared table " + file, e);
     }
   }
 
