@@ -82,7 +82,7 @@ final class MeshRun implements AutoCloseable {
       epc = ExtProcConfigParser.fromArgs("--address", o.bind(), "--admin.address", o.bind(),
           "--port", Integer.toString(o.extProcPort()),
           "--admin-port", Integer.toString(o.extProcAdminPort()));
-    } catch (io.meshtrace.extproc.config.ConfigException e) {
+    } catch (io.meshtrace.context.config.ConfigProblemsException e) {
       throw new IllegalArgumentException("--bind=" + o.bind() + ": " + e.problems(), e);
     }
     ExtProcServer extProc;
