@@ -14,7 +14,7 @@ public final class HostName {
 
   /** What a problem line says was expected. */
   public static final String EXPECTED =
-      "must be a host name or an IP address, e.g. 127.0.0.1, 0.0.0.0 or zipkin.istio-system";
+      "must be an IP address or host name, e.g. 127.0.0.1, 0.0.0.0 or zipkin.istio-system";
 
   private static final int MAX_LENGTH = 253;
 
