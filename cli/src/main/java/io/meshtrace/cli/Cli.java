@@ -18,7 +18,10 @@ import picocli.CommandLine.Model.CommandSpec;
  *       command's usage to standard error, exit 2;
  *   <li>a failure prints one line to standard error, exit 1; a listener that cannot bind names
  *       the flag that chose its port ({@link ListenerFlags});
- *   <li>commands return {@link ExitCode#CONFIG} themselves after printing every config problem.
+ *   <li>commands return {@link ExitCode#CONFIG} themselves after printing every config problem;
+ *   <li>logging is set up from {@code --log-format} and {@code --log-level} before the command
+ *       runs (add {@link LogOptions} as a {@code @Mixin} to the top command; its flags are
+ *       inherited by every subcommand), text at INFO when the command has none.
  * </ul>
  *
  * <pre>{@code
@@ -50,7 +53,11 @@ public final class Cli {
         .setErr(errWriter)
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setParameterExceptionHandler(Cli::usageError)
-        .setExecutionExceptionHandler(Cli::failure);
+        .setExecutionExceptionHandler(Cli::failure)
+        .setExecutionStrategy(parsed -> {
+          LogOptions.apply(parsed);
+          return new CommandLine.RunLast().execute(parsed);
+        });
     try {
       return tree.execute(args);
     } finally {

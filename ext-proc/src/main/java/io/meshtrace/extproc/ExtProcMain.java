@@ -2,6 +2,7 @@ package io.meshtrace.extproc;
 
 import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.LogOptions;
 import io.meshtrace.context.explain.ExplainCommand;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
@@ -31,6 +33,9 @@ public final class ExtProcMain implements Callable<Integer> {
 
   @Spec
   private CommandSpec spec;
+
+  @Mixin
+  LogOptions logs = new LogOptions();
 
   private ExtProcMain() {}
 

@@ -6,7 +6,7 @@ import io.meshtrace.admin.AdminTlsOptions;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;
 import io.meshtrace.cli.ListenerBindException;
-import io.meshtrace.extproc.config.ConfigException;
+import io.meshtrace.context.config.ConfigProblemsException;
 import io.meshtrace.extproc.config.ExtProcConfig;
 import io.meshtrace.extproc.config.ExtProcConfigParser;
 import java.io.IOException;
@@ -107,7 +107,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     ExtProcConfig cfg;
     try {
       cfg = ExtProcConfigParser.fromArgs(parserArgs().toArray(new String[0]));
-    } catch (ConfigException e) {
+    } catch (ConfigProblemsException e) {
       err.println("ext-proc: invalid configuration, not starting:");
       for (String problem : e.problems()) {
         err.println("  " + problem);

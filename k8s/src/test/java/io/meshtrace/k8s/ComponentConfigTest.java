@@ -46,7 +46,7 @@ class ComponentConfigTest {
   static ExtProcConfig extProcConfig() {
     try {
       return ExtProcConfigParser.fromYaml(EXT_PROC_FILE, ModuleTree.read(ModuleTree.file(EXT_PROC_FILE)));
-    } catch (io.meshtrace.extproc.config.ConfigException e) {
+    } catch (io.meshtrace.context.config.ConfigProblemsException e) {
       throw new AssertionError(EXT_PROC_FILE + ": " + e.problems());
     }
   }
@@ -145,7 +145,7 @@ class ComponentConfigTest {
   void extProcConfig_camelCaseKey_isRejectedByExtProc() {
     String text = ModuleTree.read(ModuleTree.file(EXT_PROC_FILE)).replace("output-formats", "outputFormats");
     assertThatThrownBy(() -> ExtProcConfigParser.fromYaml(EXT_PROC_FILE, text))
-        .isInstanceOfSatisfying(io.meshtrace.extproc.config.ConfigException.class,
+        .isInstanceOfSatisfying(io.meshtrace.context.config.ConfigProblemsException.class,
             e -> assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("outputFormats")));
   }
 

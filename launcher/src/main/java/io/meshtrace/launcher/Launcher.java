@@ -4,6 +4,7 @@ import io.meshtrace.admin.AdminTls;
 import io.meshtrace.admin.AdminTlsOptions;
 import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.LogOptions;
 import io.meshtrace.cli.ExitCode;
 import io.meshtrace.xds.config.ConfigException;
 import java.io.IOException;
@@ -44,6 +45,9 @@ public final class Launcher implements Callable<Integer>, Cli.ListenerFlags {
 
   @Spec
   private CommandSpec spec;
+
+  @Mixin
+  LogOptions logs = new LogOptions();
 
   @Option(names = "--bind", paramLabel = "ADDR", defaultValue = LaunchOptions.DEFAULT_BIND,
       description = "Listen address of all four listeners (default: ${DEFAULT-VALUE}); 0.0.0.0 "

@@ -91,7 +91,7 @@ final class MeshRun implements AutoCloseable {
           "--port", Integer.toString(o.extProcPort()),
           "--admin-port", Integer.toString(o.extProcAdminPort()),
           "--repair.new-trace-sampling-percent", Double.toString(meshRandomSampling(tree)));
-    } catch (io.meshtrace.extproc.config.ConfigException e) {
+    } catch (io.meshtrace.context.config.ConfigProblemsException e) {
       throw new IllegalArgumentException("--bind=" + o.bind() + ": " + e.problems(), e);
     }
     ExtProcServer extProc;

@@ -1,6 +1,7 @@
 package io.meshtrace.sdk;
 
 import io.meshtrace.context.PropagationFormat;
+import io.meshtrace.context.config.ConfigDuration;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import java.net.URI;
@@ -223,36 +224,16 @@ final class MeshSettingsParser {
         .map(String::trim).filter(s -> !s.isEmpty()).toList());
   }
 
+  /** A meshtrace duration ({@link ConfigDuration}): {@code 500ms}, {@code 15m}, {@code 2h}. */
   static Duration duration(String key, String value) {
-    String v = value.trim();
-    int split = 0;
-    while (split < v.length() && Character.isDigit(v.charAt(split))) {
-      split++;
-    }
-    String unit = v.substring(split).trim().toLowerCase(Locale.ROOT);
-    if (split == 0 || split > 12) {
+    Duration d = ConfigDuration.parse(value);
+    if (d == null) {
       throw badDuration(key, value);
     }
-    long amount = Long.parseLong(v.substring(0, split));
-    switch (unit) {
-      case "":
-      case "ms":
-        return Duration.ofMillis(amount);
-      case "s":
-        return Duration.ofSeconds(amount);
-      case "m":
-        return Duration.ofMinutes(amount);
-      case "h":
-        return Duration.ofHours(amount);
-      case "d":
-        return Duration.ofDays(amount);
-      default:
-        throw badDuration(key, value);
-    }
+    return d;
   }
 
   private static IllegalArgumentException badDuration(String key, String value) {
-    return new IllegalArgumentException(key + "=" + value
-        + ": must be a whole number of milliseconds or a number with unit ms, s, m, h or d (e.g. 15m)");
+    return new IllegalArgumentException(key + "=" + value + ": " + ConfigDuration.EXPECTED);
   }
 }

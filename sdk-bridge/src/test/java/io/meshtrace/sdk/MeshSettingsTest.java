@@ -144,8 +144,15 @@ class MeshSettingsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"1500, 1500", "1500ms, 1500", "2s, 2000", "15m, 900000", "1h, 3600000", "1d, 86400000"})
-  void parseDuration_unitsAndPlainMillis(String value, long millis) {
+  @CsvSource({"1500ms, 1500", "2s, 2000", "1.5s, 1500", "15m, 900000", "1h, 3600000"})
+  void parseDuration_sharedGrammar(String value, long millis) {
     assertThat(MeshSettings.parseDuration("k", value)).isEqualTo(Duration.ofMillis(millis));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1500", "1d", "-1s", "soon"})
+  void parseDuration_noUnitOrUnknownUnit_rejectedAsEveryModuleDoes(String value) {
+    assertThatThrownBy(() -> MeshSettings.parseDuration("k", value))
+        .hasMessage("k=" + value + ": " + io.meshtrace.context.config.ConfigDuration.EXPECTED);
   }
 }

@@ -2,10 +2,12 @@ package io.meshtrace.xds;
 
 import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.LogOptions;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -40,6 +42,9 @@ public final class Main implements Callable<Integer> {
 
   @Spec
   private CommandSpec spec;
+
+  @Mixin
+  LogOptions logs = new LogOptions();
 
   private Main() {}
 

@@ -3,6 +3,7 @@ package io.meshtrace.xds;
 import io.meshtrace.admin.AdminTls;
 import io.meshtrace.admin.AdminTlsOptions;
 import io.meshtrace.admin.AdminTokenOptions;
+import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
 import io.meshtrace.cli.ExitCode;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -11,13 +12,19 @@ import io.meshtrace.xds.config.ConfigException;
 import io.meshtrace.xds.kubernetes.KubernetesConfigSource;
 import io.meshtrace.xds.kubernetes.MeshTracingRef;
 import io.meshtrace.xds.kubernetes.MeshTracingStatusWriter;
+import io.meshtrace.xds.live.ConfigStore;
+import io.meshtrace.xds.config.MeshConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,6 +39,8 @@ import picocli.CommandLine.Spec;
         + "live. Prints one line once both ports are open:",
         "  xds-server listening ads=127.0.0.1:18000 admin=127.0.0.1:18001"})
 final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
   static final long MIN_POLL_MS = 10;
   static final long MAX_POLL_MS = 3_600_000;
@@ -153,6 +162,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
         peers.close();
       }
     }
+    LOG.info(serving(app, shown));
     out.println(app.listeningLine());
     out.flush();
     CountDownLatch stop = new CountDownLatch(1);
@@ -186,6 +196,37 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, "--" + e.getMessage());
     }
+  }
+
+  /**
+   * What this process serves, logged once at start: {@code xds-server 0.1.0 serving
+   * bookinfo.yaml (content 3f2a9c1b0d4e): meshVersion 1.22.0, propagation W3C, providers
+   * [zipkin (Zipkin zipkin.istio-system:9411)], groups [sidecar/productpage, ...], ads=...}.
+   */
+  static String serving(XdsApplication app, String source) {
+    MeshConfig config = app.plane().config();
+    String where = "; ads=" + app.adsAddress() + ":" + app.adsPort() + " admin="
+        + app.adminAddress() + ":" + app.adminPort();
+    if (config == null) {
+      // The Kubernetes source starts without a valid resource and serves its first good spec.
+      return XdsApplication.SERVICE + " " + BuildVersion.version() + " waiting for " + source
+          + ": nothing served yet, not ready (" + app.source().lastErrors().size()
+          + " problems, GET /config/tracing lists them)" + where;
+    }
+    List<String> providers = new ArrayList<>();
+    for (MeshConfig.Provider p : config.providers()) {
+      providers.add(p.name() + " (" + p.getClass().getSimpleName() + " " + p.host() + ":"
+          + p.port() + ")");
+    }
+    String hash = app.source() instanceof ConfigStore file ? file.appliedHash() : null;
+    return XdsApplication.SERVICE + " " + BuildVersion.version() + " serving " + source
+        + (hash == null ? "" : " (content " + hash.substring(0, Math.min(12, hash.length())) + ")")
+        + ": meshVersion " + (config.meshVersion() == null ? "not set" : config.meshVersion())
+        + ", propagation " + config.propagation()
+        + ", providers " + providers
+        + ", default providers " + config.defaultProviders()
+        + ", services " + config.services().size()
+        + ", groups " + app.plane().versionsByGroup().keySet() + where;
   }
 
   private static void checkPort(String flag, Integer value, CommandLine cl) {

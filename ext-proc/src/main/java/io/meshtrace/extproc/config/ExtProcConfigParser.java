@@ -7,6 +7,10 @@ import io.meshtrace.context.EdgeSampling;
 import io.meshtrace.context.HttpToken;
 import io.meshtrace.context.PropagationFormat;
 import io.meshtrace.context.RepairPolicy;
+import io.meshtrace.context.config.ConfigDuration;
+import io.meshtrace.context.config.ConfigProblemsException;
+import io.meshtrace.context.config.HostName;
+import io.meshtrace.context.config.TraceHeaderNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -58,7 +62,7 @@ public final class ExtProcConfigParser {
   public static ExtProcConfig defaults() {
     try {
       return new ExtProcConfigParser().build();
-    } catch (ConfigException e) {
+    } catch (ConfigProblemsException e) {
       throw new IllegalStateException("bundled defaults are invalid: " + e.getMessage(), e);
     }
   }
@@ -76,7 +80,7 @@ public final class ExtProcConfigParser {
    * Parses the {@code serve} options: {@code --config FILE}, {@code --port N},
    * {@code --admin-port N}, {@code --address A} and {@code --<key> VALUE} for any key.
    */
-  public static ExtProcConfig fromArgs(String... args) throws ConfigException {
+  public static ExtProcConfig fromArgs(String... args) throws ConfigProblemsException {
     ExtProcConfigParser parser = new ExtProcConfigParser();
     Map<String, String> flags = new LinkedHashMap<>();
     String configFile = null;
@@ -121,7 +125,7 @@ public final class ExtProcConfigParser {
   }
 
   /** Parses the defaults overlaid with one YAML document. */
-  public static ExtProcConfig fromYaml(String source, String yaml) throws ConfigException {
+  public static ExtProcConfig fromYaml(String source, String yaml) throws ConfigProblemsException {
     ExtProcConfigParser parser = new ExtProcConfigParser();
     parser.readYaml(source, yaml, false);
     return parser.build();
@@ -221,7 +225,7 @@ public final class ExtProcConfigParser {
     return false;
   }
 
-  private ExtProcConfig build() throws ConfigException {
+  private ExtProcConfig build() throws ConfigProblemsException {
     String grpcAddress = address("server.address");
     int grpcPort = integer("server.port", 0, MAX_PORT);
     Duration drain = duration("server.drain-timeout");
@@ -253,7 +257,7 @@ public final class ExtProcConfigParser {
     Duration streamIdleTimeout = positiveDuration("limits.stream-idle-timeout", "60s");
 
     if (!problems.isEmpty()) {
-      throw new ConfigException(problems);
+      throw new ConfigProblemsException(problems);
     }
     RepairPolicy policy = new RepairPolicy(
         formats, winner, addRequestId, edgeSampling, tracestateLimit, startTrace, newTraceSampling);
@@ -273,8 +277,8 @@ public final class ExtProcConfigParser {
 
   private String address(String key) {
     String value = value(key);
-    if (value.isEmpty() || !value.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/')) {
-      problem(key, "must be an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1");
+    if (!HostName.isValid(value)) {
+      problem(key, HostName.EXPECTED);
     }
     return value;
   }
@@ -322,25 +326,11 @@ public final class ExtProcConfigParser {
   }
 
   private Duration duration(String key) {
-    String value = value(key);
-    int unitStart = 0;
-    while (unitStart < value.length() && Character.isDigit(value.charAt(unitStart))) {
-      unitStart++;
+    Duration d = ConfigDuration.parse(value(key));
+    if (d != null && d.toMillis() <= MAX_DRAIN_MILLIS) {
+      return d;
     }
-    String unit = value.substring(unitStart);
-    long factor = switch (unit) {
-      case "ms" -> 1;
-      case "s" -> 1000;
-      case "m" -> 60_000;
-      default -> -1;
-    };
-    if (unitStart > 0 && unitStart <= 9 && factor > 0) {
-      long millis = Long.parseLong(value.substring(0, unitStart)) * factor;
-      if (millis <= MAX_DRAIN_MILLIS) {
-        return Duration.ofMillis(millis);
-      }
-    }
-    problem(key, "must be a duration between 0s and 60m written like 500ms, 10s or 2m");
+    problem(key, d == null ? ConfigDuration.EXPECTED : "must be a duration of at most 1h");
     return Duration.ZERO;
   }
 
@@ -398,7 +388,7 @@ public final class ExtProcConfigParser {
       problem(key, "must be a lower-case HTTP header name such as x-meshtrace-repair");
     } else if (HeaderNames.isProtected(value)) {
       problem(key, "Envoy does not let ext_proc set pseudo-headers, host or x-envoy-* headers");
-    } else if (HeaderNames.isTraceHeader(value)) {
+    } else if (TraceHeaderNames.contains(value)) {
       problem(key, "is a trace context header the repair itself writes; choose another name");
     }
     return value;

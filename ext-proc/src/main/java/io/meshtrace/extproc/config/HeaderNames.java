@@ -32,12 +32,4 @@ public final class HeaderNames {
     }
     return true;
   }
-
-  static boolean isTraceHeader(String name) {
-    return switch (name) {
-      case "traceparent", "tracestate", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid",
-          "x-b3-sampled", "x-b3-flags", "x-request-id", "x-ot-span-context" -> true;
-      default -> false;
-    };
-  }
 }

@@ -1,5 +1,6 @@
 package io.meshtrace.extproc.config;
 
+import io.meshtrace.context.config.ConfigProblemsException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -143,8 +144,8 @@ class ExtProcConfigParserTest {
   })
   void badValue_isRejected_namingKeyValueAndExpectation(String key, String value, String message) {
     assertThatThrownBy(() -> ExtProcConfigParser.fromArgs("--" + key, value))
-        .isInstanceOf(ConfigException.class)
-        .satisfies(e -> assertThat(((ConfigException) e).problems())
+        .isInstanceOf(ConfigProblemsException.class)
+        .satisfies(e -> assertThat(((ConfigProblemsException) e).problems())
             .anySatisfy(problem -> assertThat(problem).startsWith(message)));
   }
 
@@ -153,8 +154,8 @@ class ExtProcConfigParserTest {
     Path file = dir.resolve("bad.yaml");
     Files.writeString(file, "repair:\n  tracestate-limit: 140\nserver:\n  port: 99999\n");
     assertThatThrownBy(() -> ExtProcConfigParser.fromArgs("--config", file.toString()))
-        .isInstanceOf(ConfigException.class)
-        .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactly(
+        .isInstanceOf(ConfigProblemsException.class)
+        .satisfies(e -> assertThat(((ConfigProblemsException) e).problems()).containsExactly(
             "server.port=99999: must be an integer between 0 and 65535",
             "repair.tracestate-limit=140: must be an integer between 512 and 1048576"));
   }
@@ -164,8 +165,8 @@ class ExtProcConfigParserTest {
     Path file = dir.resolve("typo.yaml");
     Files.writeString(file, "repair:\n  ouput-formats: [w3c]\nlogging:\n  level: debug\n");
     assertThatThrownBy(() -> ExtProcConfigParser.fromArgs("--config", file.toString()))
-        .isInstanceOf(ConfigException.class)
-        .satisfies(e -> assertThat(((ConfigException) e).problems())
+        .isInstanceOf(ConfigProblemsException.class)
+        .satisfies(e -> assertThat(((ConfigProblemsException) e).problems())
             .anySatisfy(p -> assertThat(p).startsWith("repair.ouput-formats: unknown key"))
             .anySatisfy(p -> assertThat(p).startsWith("logging: unknown key")));
     assertThatThrownBy(() -> ExtProcConfigParser.fromArgs("--repair.winer", "w3c"))
@@ -211,7 +212,7 @@ class ExtProcConfigParserTest {
   @Test
   void severalProblems_areAllReported() {
     assertThatThrownBy(() -> ExtProcConfigParser.fromArgs("--port", "x", "--repair.winner", "y"))
-        .isInstanceOf(ConfigException.class)
-        .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(2));
+        .isInstanceOf(ConfigProblemsException.class)
+        .satisfies(e -> assertThat(((ConfigProblemsException) e).problems()).hasSize(2));
   }
 }

@@ -3,6 +3,7 @@ package io.meshtrace.sdk;
 import io.meshtrace.context.HttpToken;
 import io.meshtrace.context.MeshPropagation;
 import io.meshtrace.context.PropagationFormat;
+import io.meshtrace.context.config.HeaderValue;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import java.net.URLDecoder;
@@ -240,14 +241,9 @@ public record MeshOptions(
     return true;
   }
 
+  /** The one header value check ({@link HeaderValue}). */
   static boolean isHeaderValue(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if ((c < ' ' && c != '\t') || c >= 0x7f) {
-        return false;
-      }
-    }
-    return true;
+    return HeaderValue.isSafe(s);
   }
 
   /** OpenTelemetry's {@code getBoolean} reads anything but "true" as false; a typo here should not. */

@@ -23,8 +23,8 @@ import java.time.Duration;
  */
 public final class MeshZipkinExporterProvider implements ConfigurableSpanExporterProvider {
 
-  static final String ENDPOINT = "otel.exporter.zipkin.endpoint";
-  static final String TIMEOUT = "otel.exporter.zipkin.timeout";
+  public static final String ENDPOINT = "otel.exporter.zipkin.endpoint";
+  public static final String TIMEOUT = "otel.exporter.zipkin.timeout";
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   @Override

@@ -5,8 +5,14 @@ import io.meshtrace.check.ZipkinSpan;
 import io.meshtrace.check.ZipkinTraceSource;
 import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.LogOptions;
 import io.meshtrace.cli.ExitCode;
 import io.meshtrace.sdk.MeshSettings;
+import io.meshtrace.sdk.MeshZipkinExporterProvider;
+import io.opentelemetry.common.ComponentLoader;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -36,6 +42,12 @@ import picocli.CommandLine.Spec;
  *   productpage span 'GET /productpage' (trace 80f1..., id 4d5e...)
  * </pre>
  *
+ * <p>Without {@code --zipkin} and {@code --service}, OpenTelemetry's own settings say where the
+ * application sends its spans and what it is called, as the library and the agent extension
+ * read them (system properties or {@code OTEL_*} variables): {@code otel.exporter.zipkin.endpoint}
+ * ({@code http://zipkin:9411/api/v2/spans} is read from {@code http://zipkin:9411}),
+ * {@code otel.service.name}, and {@code otel.exporter.zipkin.timeout} for each read. Flags win.
+ *
  * <p>Exit status ({@link ExitCode}): 0 when every hop keeps the trace, 1 when breaks were
  * found or Zipkin cannot be read, 2 on bad arguments.
  */
@@ -51,6 +63,11 @@ public final class PropagationCheck implements Callable<Integer> {
   /** The sub-command name. */
   public static final String COMMAND = "check-propagation";
 
+  /** Zipkin's span intake, what {@code otel.exporter.zipkin.endpoint} names. */
+  private static final String SPANS_PATH = "/api/v2/spans";
+  /** Each read from Zipkin, unless {@code otel.exporter.zipkin.timeout} says otherwise. */
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
   private final PrintStream out;
   private final PrintStream err;
 
@@ -58,11 +75,13 @@ public final class PropagationCheck implements Callable<Integer> {
   private CommandSpec spec;
 
   @Option(names = "--zipkin", paramLabel = "URL",
-      description = "Zipkin's base URL, e.g. http://127.0.0.1:9411 (required).")
+      description = "Zipkin's base URL, e.g. http://127.0.0.1:9411; default: from "
+          + "otel.exporter.zipkin.endpoint (OTEL_EXPORTER_ZIPKIN_ENDPOINT).")
   String zipkin;
 
   @Option(names = "--service", paramLabel = "NAME",
-      description = "Look at this service's traces first.")
+      description = "Look at this service's traces first; default: otel.service.name "
+          + "(OTEL_SERVICE_NAME) when set.")
   String service;
 
   @Option(names = "--lookback", paramLabel = "D", defaultValue = "15m",
@@ -73,10 +92,23 @@ public final class PropagationCheck implements Callable<Integer> {
       description = "Traces read per query, 1 to 10000 (default: ${DEFAULT-VALUE}).")
   String limitValue;
 
-  /** The command, printing to {@code out} and {@code err}. */
+  /** Where {@code otel.*} settings come from. */
+  private final ConfigProperties otel;
+
+  /**
+   * The command, printing to {@code out} and {@code err}, with OpenTelemetry's settings from
+   * system properties and {@code OTEL_*} environment variables.
+   */
   public PropagationCheck(PrintStream out, PrintStream err) {
+    this(out, err, DefaultConfigProperties.create(
+        Map.of(), ComponentLoader.forClassLoader(PropagationCheck.class.getClassLoader())));
+  }
+
+  /** The command with OpenTelemetry's settings read from {@code otel}. */
+  public PropagationCheck(PrintStream out, PrintStream err, ConfigProperties otel) {
     this.out = out;
     this.err = err;
+    this.otel = otel;
   }
 
   public static void main(String[] args) {
@@ -88,9 +120,17 @@ public final class PropagationCheck implements Callable<Integer> {
    * returns the exit status.
    */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, new PropagationCheck(out, err), out, err);
+  }
+
+  /** {@link #run(String[], PrintStream, PrintStream)} of a given command (its settings). */
+  public static int run(String[] args, PropagationCheck check, PrintStream out, PrintStream err) {
     String[] rest = args.length > 0 && COMMAND.equals(args[0])
         ? Arrays.copyOfRange(args, 1, args.length) : args;
-    return Cli.run(new CommandLine(new PropagationCheck(out, err)), out, err, rest);
+    // Run alone it has the logging flags itself; under external-proxy it inherits them.
+    CommandLine cl = new CommandLine(check);
+    cl.getCommandSpec().addMixin("logs", CommandSpec.forAnnotatedObject(new LogOptions()));
+    return Cli.run(cl, out, err, rest);
   }
 
   @Override
@@ -98,14 +138,23 @@ public final class PropagationCheck implements Callable<Integer> {
     Duration lookback;
     int limit;
     URI zipkinUri;
+    Duration timeout;
+    String zipkin = this.zipkin;
+    String service = this.service;
     try {
       if (zipkin == null) {
-        throw new IllegalArgumentException("--zipkin is required: the Zipkin base URL, e.g. http://127.0.0.1:9411");
+        zipkin = zipkinFromOtel();
       }
       zipkinUri = URI.create(zipkin);
       if (zipkinUri.getScheme() == null || zipkinUri.getHost() == null) {
         throw new IllegalArgumentException("--zipkin=" + zipkin + ": must be an http URL with a host");
       }
+      if (service == null) {
+        String name = otel.getString("otel.service.name");
+        service = name == null || name.isBlank() ? null : name.trim();
+      }
+      timeout = MeshZipkinExporterProvider.timeout(otel, MeshZipkinExporterProvider.TIMEOUT,
+          READ_TIMEOUT);
       lookback = MeshSettings.parseDuration("--lookback", lookbackValue);
       if (lookback.isZero()) {
         throw new IllegalArgumentException("--lookback=0: must be positive");
@@ -118,11 +167,11 @@ public final class PropagationCheck implements Callable<Integer> {
       if (limit < 1 || limit > 10_000) {
         throw new IllegalArgumentException("--limit=" + limitValue + ": must be between 1 and 10000");
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | ConfigurationException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
 
-    ZipkinTraceSource source = new ZipkinTraceSource(zipkinUri, Duration.ofSeconds(30));
+    ZipkinTraceSource source = new ZipkinTraceSource(zipkinUri, timeout);
     long now = System.currentTimeMillis();
     Map<String, List<ZipkinSpan>> traces = new LinkedHashMap<>();
     try {
@@ -148,6 +197,26 @@ public final class PropagationCheck implements Callable<Integer> {
     TraceAnalysis.Report report = TraceAnalysis.analyze(traces.values(), service);
     print(report, zipkin, service, lookbackValue, out);
     return report.clean() ? ExitCode.OK : ExitCode.FAILURE;
+  }
+
+  /**
+   * Zipkin's base URL from {@code otel.exporter.zipkin.endpoint}, the span endpoint an
+   * application exports to: {@code http://zipkin:9411/api/v2/spans} is read at
+   * {@code http://zipkin:9411}.
+   */
+  private String zipkinFromOtel() {
+    String key = MeshZipkinExporterProvider.ENDPOINT;
+    String endpoint = otel.getString(key);
+    if (endpoint == null || endpoint.isBlank()) {
+      throw new IllegalArgumentException("--zipkin is required (or " + key + "): the Zipkin base"
+          + " URL, e.g. http://127.0.0.1:9411");
+    }
+    URI uri = MeshZipkinExporterProvider.httpUrl(key, endpoint);
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    if (path.endsWith(SPANS_PATH)) {
+      path = path.substring(0, path.length() - SPANS_PATH.length());
+    }
+    return uri.getScheme() + "://" + uri.getRawAuthority() + path;
   }
 
   static void print(TraceAnalysis.Report report, String zipkin, String service, String lookback,

@@ -2,6 +2,7 @@ package io.meshtrace.sdk.proxy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.meshtrace.context.config.TraceHeaderNames;
 import io.meshtrace.sdk.MeshTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.common.ComponentLoader;
@@ -68,11 +69,15 @@ public final class ExternalProxy implements AutoCloseable {
   static final AttributeKey<String> PEER_SERVICE = AttributeKey.stringKey("peer.service");
 
   /** Not copied to the gateway: hop-by-hop, set by the HTTP client, or the trace context. */
-  private static final Set<String> NOT_FORWARDED = Set.of(
-      "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-      "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect", "date",
-      "from", "via", "warning", "traceparent", "tracestate", "x-b3-traceid", "x-b3-spanid",
-      "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "b3", "x-request-id", "x-ot-span-context");
+  private static final Set<String> NOT_FORWARDED = notForwarded();
+
+  private static Set<String> notForwarded() {
+    Set<String> names = new java.util.HashSet<>(TraceHeaderNames.fields());
+    names.addAll(List.of("connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
+        "content-length", "expect", "date", "from", "via", "warning"));
+    return Set.copyOf(names);
+  }
 
   private final ProxyConfig config;
   private final OpenTelemetrySdk sdk;

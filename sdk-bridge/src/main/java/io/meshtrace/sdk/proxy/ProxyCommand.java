@@ -2,6 +2,7 @@ package io.meshtrace.sdk.proxy;
 
 import io.meshtrace.cli.BuildVersion;
 import io.meshtrace.cli.Cli;
+import io.meshtrace.cli.LogOptions;
 import io.meshtrace.cli.ExitCode;
 import io.meshtrace.cli.ListenerBindException;
 import io.meshtrace.sdk.check.PropagationCheck;
@@ -13,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Spec;
@@ -35,6 +37,9 @@ final class ProxyCommand implements Callable<Integer>, Cli.ListenerFlags {
 
   @Spec
   private CommandSpec spec;
+
+  @Mixin
+  LogOptions logs = new LogOptions();
 
   private ProxyCommand(PrintStream out) {
     this.out = out;

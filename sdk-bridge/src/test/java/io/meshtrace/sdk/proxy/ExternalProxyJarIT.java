@@ -100,7 +100,7 @@ class ExternalProxyJarIT {
 
     JarProcess bad = JarProcess.start("check-propagation", "--zipkin", ZIPKIN.baseUrl(), "--lookback", "soon");
     assertThat(bad.awaitExit()).isEqualTo(2);
-    assertThat(bad.output()).contains("--lookback=soon: must be a whole number of milliseconds");
+    assertThat(bad.output()).contains("--lookback=soon: must be a duration");
   }
 
   @Test

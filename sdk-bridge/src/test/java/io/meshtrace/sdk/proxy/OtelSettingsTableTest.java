@@ -154,4 +154,96 @@ class OtelSettingsTableTest {
       check.accept(new Effect(describe, export, injected, span.getSpanContext().isSampled()));
     }
   }
+
+  /** A Zipkin query API answering no traces, recording each query. */
+  private static final class ZipkinStandIn implements AutoCloseable {
+    final com.sun.net.httpserver.HttpServer server;
+    final java.util.List<String> queries = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    ZipkinStandIn() throws java.io.IOException {
+      server = com.sun.net.httpserver.HttpServer.create(
+          new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/", exchange -> {
+        queries.add(exchange.getRequestURI().toString());
+        byte[] body = "[]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+      });
+      server.start();
+    }
+
+    String base() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  /** check-propagation, the fourth entry point: the otel.* keys it reads and what wins. */
+  static Stream<Arguments> checkRows() {
+    return Stream.of(
+        Arguments.of("otel.exporter.zipkin.endpoint names the span intake: read at its base",
+            Map.of("otel.exporter.zipkin.endpoint", "{zipkin}/api/v2/spans"), new String[0],
+            0, "/api/v2/traces?", null),
+        Arguments.of("otel.exporter.zipkin.endpoint under a path prefix",
+            Map.of("otel.exporter.zipkin.endpoint", "{zipkin}/zipkin/api/v2/spans"),
+            new String[0], 0, "/zipkin/api/v2/traces?", null),
+        Arguments.of("otel.service.name: that service's traces first",
+            Map.of("otel.exporter.zipkin.endpoint", "{zipkin}/api/v2/spans",
+                "otel.service.name", "orders"), new String[0], 0, "/api/v2/traces?",
+            "serviceName=orders"),
+        Arguments.of("--service wins over otel.service.name",
+            Map.of("otel.exporter.zipkin.endpoint", "{zipkin}/api/v2/spans",
+                "otel.service.name", "orders"), new String[] {"--service", "billing"}, 0,
+            "/api/v2/traces?", "serviceName=billing"),
+        Arguments.of("--zipkin wins over otel.exporter.zipkin.endpoint",
+            Map.of("otel.exporter.zipkin.endpoint", "http://127.0.0.1:1/api/v2/spans"),
+            new String[] {"--zipkin", "{zipkin}"}, 0, "/api/v2/traces?", null),
+        Arguments.of("otel.exporter.zipkin.timeout not a duration: usage error naming the key",
+            Map.of("otel.exporter.zipkin.endpoint", "{zipkin}/api/v2/spans",
+                "otel.exporter.zipkin.timeout", "-5s"), new String[0], 2, null,
+            "otel.exporter.zipkin.timeout"),
+        Arguments.of("otel.exporter.zipkin.endpoint not a URL: usage error naming the key",
+            Map.of("otel.exporter.zipkin.endpoint", "zipkin:9411"), new String[0], 2, null,
+            "otel.exporter.zipkin.endpoint=zipkin:9411"),
+        Arguments.of("neither --zipkin nor otel.exporter.zipkin.endpoint",
+            Map.of(), new String[0], 2, null, "--zipkin is required (or otel.exporter.zipkin.endpoint)"));
+  }
+
+  @ParameterizedTest(name = "check-propagation: {0}")
+  @MethodSource("checkRows")
+  void otelKey_checkPropagation_takesEffect(String name, Map<String, String> keys, String[] flags,
+      int exit, String queriedPath, String seen) throws Exception {
+    try (ZipkinStandIn zipkin = new ZipkinStandIn()) {
+      Map<String, String> properties = new HashMap<>();
+      keys.forEach((k, v) -> properties.put(k, v.replace("{zipkin}", zipkin.base())));
+      java.util.List<String> args = new java.util.ArrayList<>();
+      for (String f : flags) {
+        args.add(f.replace("{zipkin}", zipkin.base()));
+      }
+      java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream stream = new java.io.PrintStream(output, true,
+          java.nio.charset.StandardCharsets.UTF_8);
+      io.meshtrace.sdk.check.PropagationCheck check = new io.meshtrace.sdk.check.PropagationCheck(
+          stream, stream, DefaultConfigProperties.createFromMap(properties));
+      int code = io.meshtrace.sdk.check.PropagationCheck.run(args.toArray(new String[0]), check,
+          stream, stream);
+      String text = output.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(code).as(text).isEqualTo(exit);
+      if (queriedPath != null) {
+        assertThat(zipkin.queries).as(text).isNotEmpty()
+            .allMatch(q -> q.startsWith(queriedPath));
+        if (seen != null) {
+          assertThat(zipkin.queries.get(0)).contains(seen);
+        }
+      } else {
+        assertThat(zipkin.queries).isEmpty();
+        assertThat(text).contains(seen);
+      }
+    }
+  }
 }

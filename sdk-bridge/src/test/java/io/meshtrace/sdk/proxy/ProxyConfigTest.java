@@ -57,7 +57,7 @@ class ProxyConfigTest {
     "--propagation|zipkin|--propagation=zipkin: must be a comma-separated list of tracecontext, b3, b3multi",
     "--service|pro duct|--service=pro duct: must be printable ASCII without spaces",
     "--endpoint|collector:4317|--endpoint=collector:4317: must be an http or https URL with a host",
-    "--upstream-timeout|fast|--upstream-timeout=fast: must be a whole number of milliseconds or a number with unit ms, s, m, h or d (e.g. 15m)",
+    "--upstream-timeout|fast|--upstream-timeout=fast: must be a duration: a number and a unit (us, ms, s, m, h), e.g. 500ms, 10s, 1.5m, 1h",
     "--colour|red|Unknown options: '--colour', 'red'",
   })
   void parse_badFlag_errorNamesFlagValueAndExpectation(String flag, String value, String message) {

@@ -1,5 +1,7 @@
 package io.meshtrace.xds.config;
 
+import io.meshtrace.context.config.ConfigDuration;
+import io.meshtrace.context.config.HostName;
 import java.time.Duration;
 
 /**
@@ -21,29 +23,9 @@ final class ValueSyntax {
     return false;
   }
 
-  /** Host name (letters, digits, '-', '.', '_') or an IPv4/IPv6 literal. */
+  /** Host name or IPv4/IPv6 literal: {@link HostName}, the grammar of every module. */
   static boolean isHost(String s) {
-    if (s.isEmpty() || s.length() > 253) {
-      return false;
-    }
-    if (s.indexOf(':') >= 0) {
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (!(c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
-          return false;
-        }
-      }
-      return true;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_';
-      if (!ok) {
-        return false;
-      }
-    }
-    return !s.startsWith(".") && !s.startsWith("-") && !s.contains("..");
+    return HostName.isValid(s);
   }
 
   /** RFC 1123 DNS name: dot-separated {@link #isDnsLabel labels}, at most 253 characters. */
@@ -95,56 +77,11 @@ final class ValueSyntax {
   }
 
   /**
-   * Parses Istio-style durations: {@code 250ms}, {@code 5s}, {@code 1.5s}, {@code 2m},
-   * {@code 1h}; null when {@code s} is none.
+   * Durations as every module reads them ({@link ConfigDuration}): {@code 250ms}, {@code 5s},
+   * {@code 1.5s}, {@code 2m}, {@code 1h}; null when {@code s} is none.
    */
   static Duration parseDuration(String s) {
-    String t = s.trim();
-    String unit;
-    if (t.endsWith("ms")) {
-      unit = "ms";
-    } else if (t.endsWith("us")) {
-      unit = "us";
-    } else if (t.endsWith("s") || t.endsWith("m") || t.endsWith("h")) {
-      unit = t.substring(t.length() - 1);
-    } else {
-      return null;
-    }
-    String num = t.substring(0, t.length() - unit.length());
-    if (num.isEmpty() || num.startsWith("+")) {
-      return null;
-    }
-    double v;
-    try {
-      v = Double.parseDouble(num);
-    } catch (NumberFormatException e) {
-      return null;
-    }
-    if (Double.isNaN(v) || Double.isInfinite(v)) {
-      return null;
-    }
-    double nanos;
-    switch (unit) {
-      case "us":
-        nanos = v * 1e3;
-        break;
-      case "ms":
-        nanos = v * 1e6;
-        break;
-      case "s":
-        nanos = v * 1e9;
-        break;
-      case "m":
-        nanos = v * 60e9;
-        break;
-      default:
-        nanos = v * 3600e9;
-        break;
-    }
-    if (Math.abs(nanos) > 9.2e18) {
-      return Duration.ofSeconds(Long.MAX_VALUE / 2);
-    }
-    return Duration.ofNanos(Math.round(nanos));
+    return ConfigDuration.parse(s);
   }
 
   /** {@code s} with control characters written as {@code \xNN}. */
