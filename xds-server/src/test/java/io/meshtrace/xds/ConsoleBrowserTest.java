@@ -56,7 +56,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web console in real headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}, at /usr/bin; no driver or browser download), against the control
  * plane with grpc-java's xDS client connected and a real Zipkin. Each page's screenshot goes
- * to {@code docs/console/}, where the README shows it. The browser's log must hold no
+ * to {@code target/console-screenshots/} ({@code docs/console/}, which the README shows, with
+ * {@code -Dmeshtrace.screenshots=../docs/console}). The browser's log must hold no
  * JavaScript error.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -68,8 +69,12 @@ class ConsoleBrowserTest {
       "/usr/bin/chromium");
   private static final String CHROMEDRIVER = System.getProperty("meshtrace.chromedriver",
       "/usr/bin/chromedriver");
+  /**
+   * Where the screenshots go: the build's own directory, so a test run leaves the sources as
+   * they were; {@code -Dmeshtrace.screenshots=../docs/console} retakes the README's.
+   */
   private static final Path SCREENSHOTS = Path.of(System.getProperty("meshtrace.screenshots",
-      "../docs/console"));
+      "target/console-screenshots"));
 
   @RegisterExtension
   static final ZipkinServerExtension ZIPKIN = new ZipkinServerExtension();
@@ -359,6 +364,7 @@ class ConsoleBrowserTest {
   }
 
   private void screenshot(String name) throws Exception {
+    Files.createDirectories(SCREENSHOTS);
     Files.write(SCREENSHOTS.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
   }
 

@@ -1,5 +1,7 @@
 package io.meshtrace.xds.config;
 
+import io.meshtrace.context.config.HeaderValue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -129,15 +131,19 @@ final class SecretReader {
     return checked(at, shown, value, ref);
   }
 
-  /** The value must be sendable as a header: non-empty, one line. */
+  /**
+   * The value must be sendable as a header ({@link HeaderValue}, the check every module makes);
+   * a reference must also resolve to something (an empty file or variable is a broken secret).
+   */
   private static Value checked(ConfigTree at, String shown, String value, SecretRef ref) {
     String from = ref.external() ? "its value " : "";
-    if (value.isEmpty()) {
+    if (value.isEmpty() && ref.external()) {
       at.error(shown, from + "must not be empty");
       return null;
     }
-    if (ValueSyntax.hasControl(value)) {
-      at.error(shown, from + "must not contain control characters (CR, LF, ...)");
+    if (!HeaderValue.isSafe(value)) {
+      at.error(shown, from + "must not contain control characters (CR, LF, ...) or non-ASCII: "
+          + HeaderValue.EXPECTED);
       return null;
     }
     return new Value(ref, value);
