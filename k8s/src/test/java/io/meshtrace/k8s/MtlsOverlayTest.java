@@ -343,8 +343,7 @@ class MtlsOverlayTest {
       assertThat(spec.path("isCA").asBoolean(false)).as("%s is no CA", s).isFalse();
       assertThat(spec.path("issuerRef").path("name").asText()).as("issuer of %s", s).isEqualTo(name(ca));
       assertThat(spec.path("issuerRef").path("kind").asText()).isEqualTo("Issuer");
-      // cert-manager's default is PKCS#1, which the JDK's PEM key loader behind grpc-java's
-      // TlsServerCredentials does not read.
+      // xds-server and ext-proc take PKCS#8 PEM keys; cert-manager's default is PKCS#1.
       assertThat(spec.path("privateKey").path("encoding").asText()).as("key encoding of %s", s).isEqualTo("PKCS8");
     }
   }
