@@ -325,6 +325,25 @@ class MtlsOverlayTest {
   }
 
   @Test
+  void certificateSecrets_areReadableByThePodsGroupOnly() {
+    Kustomize.Build b = build();
+    for (String d : List.of("xds-server", "ext-proc", "meshtrace-gateway")) {
+      JsonNode pod = podSpec(b.get("Deployment", "meshtrace", d));
+      int group = pod.path("securityContext").path("runAsGroup").asInt(-1);
+      assertThat(pod.path("securityContext").path("fsGroup").asInt(-2)).as("fsGroup of %s", d).isEqualTo(group);
+      int secrets = 0;
+      for (JsonNode v : pod.path("volumes")) {
+        if (v.has("secret")) {
+          secrets++;
+          assertThat(v.path("secret").path("defaultMode").asInt()).as("mode of Secret volume %s in %s", v.path("name").asText(), d)
+              .isEqualTo(0440);
+        }
+      }
+      assertThat(secrets).as("Secret volumes of %s", d).isEqualTo(1);
+    }
+  }
+
+  @Test
   void certificates_areIssuedByOneCaBootstrappedFromASelfSignedIssuer_withKeysTheJvmReads() {
     Kustomize.Build b = build();
     Map<String, JsonNode> certs = certificatesBySecret(b);
