@@ -251,6 +251,11 @@ class MtlsOverlayTest {
     Kustomize.Build b = build();
     List<String> args = new ArrayList<>();
     podSpec(b.get("Deployment", "meshtrace", "ext-proc")).path("containers").get(0).path("args").forEach(a -> args.add(a.asText()));
+    List<String> plain = new ArrayList<>();
+    podSpec(OverlayContractTest.standalone().get("Deployment", "meshtrace", "ext-proc")).path("containers").get(0).path("args")
+        .forEach(a -> plain.add(a.asText()));
+    assertThat(args.subList(0, plain.size())).as("the standalone command line, then the TLS flags").isEqualTo(plain);
+    assertThat(args).hasSize(plain.size() + 6);
     Map<String, String> tls = new TreeMap<>();
     for (String key : List.of("tls.cert-chain", "tls.private-key", "tls.client-ca")) {
       int i = args.indexOf("--" + key);
