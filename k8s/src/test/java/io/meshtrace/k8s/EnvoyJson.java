@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport;
 import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.meshtrace.xds.validate.EnvoyRules;
 import java.util.List;
@@ -43,7 +44,8 @@ final class EnvoyJson {
       ZipkinConfig.getDefaultInstance(),
       SkyWalkingConfig.getDefaultInstance(),
       UuidRequestIdConfig.getDefaultInstance(),
-      StdoutAccessLog.getDefaultInstance());
+      StdoutAccessLog.getDefaultInstance(),
+      UpstreamTlsContext.getDefaultInstance());
 
   /** {@link #ANY_TYPES} for the JSON parser. */
   static final JsonFormat.TypeRegistry TYPES = registry(ANY_TYPES);

@@ -175,7 +175,12 @@ final class Kustomize {
       if (cur instanceof ObjectNode co && val instanceof ObjectNode vo) {
         merge(co, vo, where);
       } else if (cur instanceof ArrayNode ca && val instanceof ArrayNode va && namedMaps(ca) && namedMaps(va)) {
+        // kustomize's order: the patch's items in the patch's order (each merged into the item
+        // of that name), then the items the patch does not name, in their order.
+        ArrayNode merged = JsonNodeFactory.instance.arrayNode();
+        Set<JsonNode> named = new LinkedHashSet<>();
         for (JsonNode v : va) {
+          named.add(v.path("name"));
           ObjectNode match = null;
           for (JsonNode c : ca) {
             if (c.path("name").equals(v.path("name"))) {
@@ -183,11 +188,18 @@ final class Kustomize {
             }
           }
           if (match == null) {
-            ca.add(v.deepCopy());
+            merged.add(v.deepCopy());
           } else {
             merge(match, (ObjectNode) v, where);
+            merged.add(match);
           }
         }
+        for (JsonNode c : ca) {
+          if (!named.contains(c.path("name"))) {
+            merged.add(c);
+          }
+        }
+        target.set(e.getKey(), merged);
       } else {
         target.set(e.getKey(), val.deepCopy());
       }

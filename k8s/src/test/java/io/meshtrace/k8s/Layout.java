@@ -7,13 +7,19 @@ import java.util.TreeSet;
 
 /** What each shipped YAML file of k8s/ is, so that every one of them is checked by some test. */
 final class Layout {
-  static final List<String> OVERLAYS = List.of("overlays/standalone", "overlays/istio", "overlays/istio-gateway-untraced");
+  /** The gateway bootstrap of components/mtls: ADS over mTLS. */
+  static final String MTLS_BOOTSTRAP = "components/mtls/gateway-bootstrap.yaml";
+
+  /** xds-server's config in components/mtls: base/standalone's plus the TLS settings. */
+  static final String MTLS_XDS = "components/mtls/config/xds.yaml";
+
+  static final List<String> OVERLAYS = List.of("overlays/standalone", "overlays/istio", "overlays/istio-gateway-untraced", "overlays/mtls");
 
   static final List<String> ENVOY_CONFIGS =
-      List.of("envoy/gateway-bootstrap.yaml", "envoy/sidecar-bootstrap.yaml", "envoy/gateway-static.yaml");
+      List.of("envoy/gateway-bootstrap.yaml", "envoy/sidecar-bootstrap.yaml", "envoy/gateway-static.yaml", MTLS_BOOTSTRAP);
 
-  static final List<String> COMPONENT_CONFIGS = List.of(
-      "base/standalone/config/xds.yaml", "base/common/config/ext-proc.yaml", "base/common/config/otel-collector.yaml");
+  static final List<String> COMPONENT_CONFIGS = List.of("base/standalone/config/xds.yaml",
+      "base/common/config/ext-proc.yaml", "base/common/config/otel-collector.yaml", MTLS_XDS);
 
   /** Kustomizations applied on their own before the overlays (CRDs: see k8s/README.md). */
   static final List<String> INSTALL_FIRST = List.of("crds");

@@ -143,6 +143,48 @@ class ManifestSchemaTest {
     assertThat(ManifestSchemas.validate(t)).isNotEmpty();
   }
 
+  static ObjectNode shipped(String file, String kind, String name) {
+    return (ObjectNode) ModuleTree.documents(ModuleTree.file(file)).stream()
+        .filter(d -> d.path("kind").asText().equals(kind) && d.path("metadata").path("name").asText().equals(name))
+        .findFirst().orElseThrow().deepCopy();
+  }
+
+  @Test
+  void certificate_unknownFieldBadEnumOrNoSecretName_fail() {
+    ObjectNode c = shipped("components/cert-manager/certificates.yaml", "Certificate", "xds-server-tls");
+    assertThat(ManifestSchemas.validate(c)).as("the unchanged copy is valid").isEmpty();
+    ObjectNode typo = c.deepCopy();
+    ((ObjectNode) typo.path("spec")).set("dnsName", typo.path("spec").path("dnsNames"));
+    assertThat(ManifestSchemas.validate(typo)).isNotEmpty();
+    ObjectNode encoding = c.deepCopy();
+    ((ObjectNode) encoding.path("spec").path("privateKey")).put("encoding", "PKCS#8");
+    assertThat(ManifestSchemas.validate(encoding)).isNotEmpty();
+    ObjectNode usage = c.deepCopy();
+    ((com.fasterxml.jackson.databind.node.ArrayNode) usage.path("spec").path("usages")).add("serverauth");
+    assertThat(ManifestSchemas.validate(usage)).isNotEmpty();
+    ObjectNode noSecret = c.deepCopy();
+    ((ObjectNode) noSecret.path("spec")).remove("secretName");
+    assertThat(ManifestSchemas.validate(noSecret)).isNotEmpty();
+  }
+
+  @Test
+  void issuer_twoOrNoIssuerTypes_fail() {
+    ObjectNode i = shipped("components/cert-manager/issuer.yaml", "Issuer", "meshtrace-ca");
+    assertThat(ManifestSchemas.validate(i)).as("the unchanged copy is valid").isEmpty();
+    ObjectNode two = i.deepCopy();
+    ((ObjectNode) two.path("spec")).putObject("selfSigned");
+    assertThat(ManifestSchemas.validate(two)).isNotEmpty();
+    ObjectNode none = i.deepCopy();
+    ((ObjectNode) none.path("spec")).remove("ca");
+    assertThat(ManifestSchemas.validate(none)).isNotEmpty();
+  }
+
+  @Test
+  void deployment_secretVolumeWithoutSecretName_fails() {
+    assertThat(errorsAfter(d -> ((com.fasterxml.jackson.databind.node.ArrayNode) d.path("spec").path("template").path("spec").path("volumes"))
+        .addObject().put("name", "tls").putObject("secret").put("secretNam", "ext-proc-tls"))).isNotEmpty();
+  }
+
   @Test
   void unknownKind_isAnError() {
     ObjectNode d = realDeployment();

@@ -38,7 +38,9 @@ final class ManifestSchemas {
       Map.entry("apiextensions.k8s.io/v1/CustomResourceDefinition", "customresourcedefinition.json"),
       Map.entry("rbac.authorization.k8s.io/v1/Role", "role.json"),
       Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", "rolebinding.json"),
-      Map.entry("meshtrace.io/v1alpha1/MeshTracing", "meshtracing.json"));
+      Map.entry("meshtrace.io/v1alpha1/MeshTracing", "meshtracing.json"),
+      Map.entry("cert-manager.io/v1/Certificate", "certificate.json"),
+      Map.entry("cert-manager.io/v1/Issuer", "issuer.json"));
 
   private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(
       SpecVersion.VersionFlag.V202012,

@@ -203,6 +203,24 @@ class RenderedOverlayTest {
 
   @ParameterizedTest
   @MethodSource("overlays")
+  void secretVolumes_referToSecretsMadeByACertificateOfTheOverlay(String overlay) {
+    Kustomize.Build b = build(overlay);
+    Set<String> made = new HashSet<>();
+    for (ObjectNode c : b.ofKind("Certificate")) {
+      made.add(ns(c) + "/" + c.path("spec").path("secretName").asText());
+    }
+    for (ObjectNode d : b.ofKind("Deployment")) {
+      for (JsonNode v : podSpec(d).path("volumes")) {
+        if (v.has("secret")) {
+          String secret = ns(d) + "/" + v.path("secret").path("secretName").asText();
+          assertThat(made).as("Secret volume %s of %s", secret, name(d)).contains(secret);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
   void meshtraceWorkloads_runHardened(String overlay) {
     for (ObjectNode d : build(overlay).ofKind("Deployment")) {
       if (!ns(d).equals("meshtrace")) {
