@@ -175,6 +175,8 @@ final class Kustomize {
       if (cur instanceof ObjectNode co && val instanceof ObjectNode vo) {
         merge(co, vo, where);
       } else if (cur instanceof ArrayNode ca && val instanceof ArrayNode va && namedMaps(ca) && namedMaps(va)) {
+        // Items the target lacks come first, in the patch's order, as kustomize v5 renders them.
+        int added = 0;
         for (JsonNode v : va) {
           ObjectNode match = null;
           for (JsonNode c : ca) {
@@ -183,7 +185,7 @@ final class Kustomize {
             }
           }
           if (match == null) {
-            ca.add(v.deepCopy());
+            ca.insert(added++, v.deepCopy());
           } else {
             merge(match, (ObjectNode) v, where);
           }
