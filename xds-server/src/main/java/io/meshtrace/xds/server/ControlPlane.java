@@ -35,7 +35,7 @@ public final class ControlPlane {
   private final GroupCache cache = new GroupCache();
   private final ProxyRegistry registry;
   private final Metrics metrics;
-  private final AdsLimits limits;
+  private volatile AdsLimits limits;
   private final ConfigWatcher watcher;
   private final GroupLeases leases = new Leases();
   private final BoundedLog groupLog = new BoundedLog(LOG, 20, 60);
@@ -87,6 +87,14 @@ public final class ControlPlane {
   /** The limits every stream is held to. */
   public AdsLimits limits() {
     return limits;
+  }
+
+  /**
+   * Holds streams to {@code next} (a file's {@code server.limits}, known once the first config
+   * is read). Call it before the discovery server starts: its stream guard reads them then.
+   */
+  public void limits(AdsLimits next) {
+    limits = Objects.requireNonNull(next, "next");
   }
 
   /**
