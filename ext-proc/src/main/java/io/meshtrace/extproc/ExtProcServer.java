@@ -11,6 +11,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshtrace.admin.AdminServer;
+import io.meshtrace.context.RepairPolicy;
 import io.meshtrace.context.TraceContextRepair;
 import io.meshtrace.extproc.config.ExtProcConfig;
 import java.io.IOException;
@@ -64,6 +65,7 @@ public final class ExtProcServer {
   private final ServerBuilder<?> builder;
   private final StreamTracker tracker;
   private final ExtProcMetrics metrics;
+  private final MessageProcessor processor;
   private final HealthStatusManager health = new HealthStatusManager();
   private final long firstMessageTimeoutNanos;
   private final long streamIdleTimeoutNanos;
@@ -83,7 +85,7 @@ public final class ExtProcServer {
     this.metrics = new ExtProcMetrics(tracker::active, budgets::unsentBytes);
     this.firstMessageTimeoutNanos = config.firstMessageTimeout().toNanos();
     this.streamIdleTimeoutNanos = config.streamIdleTimeout().toNanos();
-    MessageProcessor processor = new MessageProcessor(
+    this.processor = new MessageProcessor(
         TraceContextRepair.create(config.repairPolicy()), config.markerHeader(),
         config.maxHeaders(), config.maxHeaderBytes(), metrics);
     builder.directExecutor()
@@ -168,6 +170,28 @@ public final class ExtProcServer {
 
   public int activeStreams() {
     return tracker.active();
+  }
+
+  /** The repair policy requests are repaired with now. */
+  public RepairPolicy repairPolicy() {
+    return processor.repair().policy();
+  }
+
+  /**
+   * Samples {@code percent} of the traces started from now on ({@link
+   * RepairPolicy#newTraceSamplingPercent()}), the rest of the policy kept: for an embedder that
+   * follows a setting while running (the launcher follows the mesh's random sampling). Requests
+   * in flight finish with the previous policy; the request path pays one volatile read.
+   *
+   * @throws IllegalArgumentException {@code percent} is not between 0 and 100; nothing changes
+   */
+  public synchronized void newTraceSamplingPercent(double percent) {
+    RepairPolicy current = processor.repair().policy();
+    if (current.newTraceSamplingPercent() == percent) {
+      return;
+    }
+    processor.repair(TraceContextRepair.create(current.withNewTraceSamplingPercent(percent)));
+    log.info("new-trace sampling now {}% (was {}%)", percent, current.newTraceSamplingPercent());
   }
 
   ExtProcMetrics metrics() {

@@ -24,6 +24,7 @@ import io.meshtrace.context.Verdict;
 import io.meshtrace.extproc.config.HeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,11 @@ final class MessageProcessor {
   static final String HEADERS_TOO_LARGE = "headers-too-large";
   static final String ENGINE_FAILURE = "engine-failure";
 
-  private final TraceContextRepair repair;
+  /**
+   * Swapped whole by {@link #repair(TraceContextRepair)} (the policy changed while running): one
+   * volatile read per request, and a request sees one policy from start to end.
+   */
+  private volatile TraceContextRepair repair;
   private final String markerHeader;
   private final int maxHeaders;
   private final int maxHeaderBytes;
@@ -119,6 +124,16 @@ final class MessageProcessor {
    * must return every body chunk: Envoy's {@code FULL_DUPLEX_STREAMED} and gRPC's {@code GRPC}
    * (value 5, newer than the protos built on here).
    */
+  /** The engine requests are repaired with. */
+  TraceContextRepair repair() {
+    return repair;
+  }
+
+  /** Repairs the requests that come after with {@code next}; those in flight finish as they are. */
+  void repair(TraceContextRepair next) {
+    repair = Objects.requireNonNull(next, "next");
+  }
+
   static boolean bodyComesBack(int bodySendMode) {
     return bodySendMode == FULL_DUPLEX_STREAMED || bodySendMode == GRPC;
   }

@@ -1,6 +1,7 @@
 package io.meshtrace.extproc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.grpc.ManagedChannel;
@@ -161,5 +162,36 @@ class ExtProcServerLifecycleTest {
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(300L, 5_000L);
     assertThat(open.closed().get(5, TimeUnit.SECONDS).isOk()).isFalse();
     assertThat(server.activeStreams()).isZero();
+  }
+
+  @Test
+  void newTraceSamplingPercent_swappedWhileServing_nextStartedTraceFollows_outOfRangeRefused()
+      throws Exception {
+    assertThat(startedTraceSampled()).isTrue();
+
+    server.newTraceSamplingPercent(0);
+    assertThat(server.repairPolicy().newTraceSamplingPercent()).isZero();
+    for (int i = 0; i < 5; i++) {
+      assertThat(startedTraceSampled()).as("request %d", i).isFalse();
+    }
+
+    assertThatThrownBy(() -> server.newTraceSamplingPercent(140))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("newTraceSamplingPercent=140.0: must be between 0 and 100");
+    assertThat(server.repairPolicy())
+        .isEqualTo(ExtProcConfigParser.defaults().repairPolicy().withNewTraceSamplingPercent(0));
+    assertThat(startedTraceSampled()).isFalse();
+
+    server.newTraceSamplingPercent(100);
+    assertThat(startedTraceSampled()).isTrue();
+  }
+
+  /** A request without trace context: the sampled flag of the trace ext-proc starts, read by OTel. */
+  private boolean startedTraceSampled() throws Exception {
+    EnvoyHeaders headers = EnvoyHeaders.request();
+    RepairedRequest repaired = RepairedRequest.apply(headers.map(),
+        new RawExtProcClient(channel).requestHeaders(headers));
+    assertThat(repaired.w3c().isValid()).as("%s", repaired).isTrue();
+    return repaired.w3c().isSampled();
   }
 }

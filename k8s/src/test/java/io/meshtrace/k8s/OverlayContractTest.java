@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.meshtrace.xds.config.MeshConfig;
+import io.meshtrace.xds.kubernetes.ServicePeers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -64,7 +65,8 @@ class OverlayContractTest {
     // The overlay runs xds-server on the Kubernetes source, on the MeshTracing it ships;
     // base/standalone (the ConfigMap layout) on the file.
     assertServeContract(b, "xds-server", 18000, 18001,
-        List.of("--source", "kubernetes", "--namespace", "meshtrace", "--name", "bookinfo"));
+        List.of("--source", "kubernetes", "--namespace", "meshtrace", "--name", "bookinfo",
+            "--peers-service", "xds-server", "--replica", "$(POD_NAME)"));
     assertThat(b.get("MeshTracing", "meshtrace", "bookinfo")).isNotNull();
     assertServeContract(RenderedOverlayTest.build("base/standalone"), "xds-server", 18000, 18001, "/etc/meshtrace/xds.yaml");
     assertServeContract(b, "ext-proc", 18080, 18081, "/etc/meshtrace/ext-proc.yaml");
@@ -72,7 +74,68 @@ class OverlayContractTest {
     JsonNode xds = podSpec(b.get("Deployment", "meshtrace", "xds-server")).path("containers").get(0);
     assertThat(xds.path("env").findValues("secretKeyRef")).singleElement()
         .satisfies(r -> assertThat(r.path("name").asText()).isEqualTo("meshtrace-admin"));
-    assertThat(xds.path("env").get(0).path("name").asText()).isEqualTo("MESHTRACE_ADMIN_TOKEN");
+    assertThat(xds.path("env").findValues("name")).extracting(JsonNode::asText)
+        .contains("MESHTRACE_ADMIN_TOKEN");
+  }
+
+  /**
+   * {@code GET /proxies?scope=fleet} works in the cluster: the Service {@code --peers-service}
+   * names is the one in front of xds-server, its port {@link ServicePeers#ADMIN_PORT_NAME} (where
+   * peers are asked) is the container's admin port, {@code --replica} is the pod name (what the
+   * EndpointSlices' {@code targetRef.name} holds, so a replica does not ask itself), and the Role
+   * reads EndpointSlices.
+   */
+  @Test
+  void standalone_xdsServer_findsItsPeersThroughItsOwnService_namedByThePodName() {
+    Kustomize.Build b = standalone();
+    ObjectNode d = b.get("Deployment", "meshtrace", "xds-server");
+    JsonNode c = podSpec(d).path("containers").get(0);
+    List<String> args = new ArrayList<>();
+    c.path("args").forEach(a -> args.add(a.asText()));
+
+    String service = args.get(args.indexOf("--peers-service") + 1);
+    ObjectNode svc = b.get("Service", "meshtrace", service);
+    assertThat(svc).as("Service %s", service).isNotNull();
+    JsonNode selector = svc.path("spec").path("selector");
+    selector.properties().forEach(e -> assertThat(podSpecLabels(d).path(e.getKey()).asText())
+        .as("selector %s", e.getKey()).isEqualTo(e.getValue().asText()));
+    JsonNode adminPort = null;
+    for (JsonNode p : svc.path("spec").path("ports")) {
+      if (p.path("name").asText().equals(ServicePeers.ADMIN_PORT_NAME)) {
+        adminPort = p;
+      }
+    }
+    assertThat(adminPort).as("port %s of Service %s", ServicePeers.ADMIN_PORT_NAME, service)
+        .isNotNull();
+    assertThat(RenderedOverlayTest.containerPortNumber(c, adminPort.path("targetPort").asText()))
+        .isEqualTo(Integer.parseInt(args.get(args.indexOf("--admin-port") + 1)));
+    assertThat(adminPort.path("port").asInt()).as("peers are asked on the Service's port number")
+        .isEqualTo(18001);
+
+    assertThat(args.get(args.indexOf("--replica") + 1)).isEqualTo("$(POD_NAME)");
+    JsonNode podName = null;
+    for (JsonNode e : c.path("env")) {
+      if (e.path("name").asText().equals("POD_NAME")) {
+        podName = e;
+      }
+    }
+    assertThat(podName).as("env POD_NAME").isNotNull();
+    assertThat(podName.path("valueFrom").path("fieldRef").path("fieldPath").asText())
+        .isEqualTo("metadata.name");
+
+    boolean readsSlices = false;
+    for (JsonNode rule : b.get("Role", "meshtrace", "xds-server").path("rules")) {
+      if (rule.path("apiGroups").toString().contains("discovery.k8s.io")
+          && rule.path("resources").toString().contains("\"endpointslices\"")
+          && rule.path("verbs").toString().contains("\"list\"")) {
+        readsSlices = true;
+      }
+    }
+    assertThat(readsSlices).as("Role xds-server lists endpointslices").isTrue();
+  }
+
+  private static JsonNode podSpecLabels(JsonNode deployment) {
+    return deployment.path("spec").path("template").path("metadata").path("labels");
   }
 
   @Test

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * xds-server and ext-proc running in this JVM, and the Envoy bootstraps that point at them.
  *
  * <p>Start order: ext-proc (its bound port goes into the mesh config; its new-trace sampling is
- * the mesh's random sampling), the mesh config copy in the run directory (header repair pointed
+ * the mesh's random sampling, and follows it while running), the mesh config copy in the run directory (header repair pointed
  * at that ext-proc), xds-server on that copy, then the bootstraps. The copy is written only when
  * it is absent or {@link LaunchOptions#reset()} asks for it: what the admin API changed in it
  * is served again after a restart. {@link #close} stops xds-server, drains ext-proc, stops its admin listener.
@@ -122,7 +122,12 @@ final class MeshRun implements AutoCloseable {
       xds = XdsApplication.start(new XdsApplication.Options(config, o.bind(), o.adsPort(),
           o.xdsAdminPort(), Duration.ofSeconds(1), o.adminTls()));
 
+      // From here ext-proc's new-trace sampling follows every config xds-server swaps in (a PUT,
+      // a file edit); the listener comes first so that no change falls between it and the read.
+      ExtProcServer sampled = extProc;
+      xds.plane().onApplied(next -> followSampling(sampled, next));
       MeshConfig mesh = xds.plane().config();
+      followSampling(extProc, mesh);
       String adsHost = reachable(xds.adsAddress());
       Path gateway = o.dir().resolve(GATEWAY_BOOTSTRAP).toAbsolutePath();
       Files.writeString(gateway, EnvoyBootstrap.yaml(new EnvoyBootstrap.Options(
@@ -175,7 +180,8 @@ final class MeshRun implements AutoCloseable {
 
   /**
    * The random sampling of the mesh's rules without {@code selector}, as xds-server folds them
-   * (a later rule overrides): ext-proc samples the traces it starts at the same rate as the
+   * (a later rule overrides), read from the file before ext-proc starts (the file is parsed only
+   * once ext-proc's port is in it): ext-proc samples the traces it starts at the same rate as the
    * Envoys do, so a trace started at the gateway is no likelier to be kept than one started by
    * Envoy.
    */
@@ -188,6 +194,24 @@ final class MeshRun implements AutoCloseable {
       }
     }
     return percent;
+  }
+
+  /**
+   * {@link #meshRandomSampling(JsonNode)} of a parsed config (Telemetry resources' rules
+   * included): what ext-proc follows while running.
+   */
+  static double meshRandomSampling(MeshConfig config) {
+    double percent = MeshConfig.TracingRule.DEFAULT_RANDOM_SAMPLING;
+    for (MeshConfig.TracingRule rule : config.tracing()) {
+      if (rule.services().isEmpty() && rule.randomSamplingPercentage() != null) {
+        percent = rule.randomSamplingPercentage();
+      }
+    }
+    return percent;
+  }
+
+  private static void followSampling(ExtProcServer extProc, MeshConfig config) {
+    extProc.newTraceSamplingPercent(meshRandomSampling(config));
   }
 
   static String bundled() throws IOException {
@@ -203,9 +227,9 @@ final class MeshRun implements AutoCloseable {
     return xds;
   }
 
-  /** The share of the traces ext-proc starts that it samples, in percent. */
+  /** The share of the traces ext-proc starts that it samples now, in percent. */
   double newTraceSamplingPercent() {
-    return extProcConfig.repairPolicy().newTraceSamplingPercent();
+    return extProc.repairPolicy().newTraceSamplingPercent();
   }
 
   int extProcPort() {

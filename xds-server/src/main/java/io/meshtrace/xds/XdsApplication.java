@@ -149,6 +149,7 @@ public final class XdsApplication implements AutoCloseable {
           : ConfigStore.open(configFile, plane, metrics);
       settings = plane.config().server();
     }
+    plane.limits(settings.limits());
     String adsAddress = o.bind() != null ? o.bind() : settings.adsAddress();
     String adminAddress = o.bind() != null ? o.bind() : settings.adminAddress();
     int adsPort = o.adsPort() != null ? o.adsPort() : settings.adsPort();

@@ -428,15 +428,18 @@ public record MeshConfig(
       Path certChain, Path privateKey, Path keyStore, String keyStorePassword, Path clientCa,
       boolean requireClientCert) {}
 
-  /** Addresses, ports and credentials (admin write and read-only token files) of this server. */
+  /**
+   * Addresses, ports, credentials (admin write and read-only token files) and what one xDS
+   * client may cost ({@code server.limits}) of this server.
+   */
   public record Server(
       String adsAddress, int adsPort, String adminAddress, int adminPort, Tls tls,
-      Path adminTokenFile, Path adminReadTokenFile) {
+      Path adminTokenFile, Path adminReadTokenFile, AdsLimits limits) {
     /**
      * Without {@code server} or its keys: ADS on 127.0.0.1:18000, the admin API on
-     * 127.0.0.1:18001, no TLS, no admin token (reads open, writes refused).
+     * 127.0.0.1:18001, no TLS, no admin token (reads open, writes refused), the default limits.
      */
     public static final Server DEFAULT = new Server("127.0.0.1", 18000, "127.0.0.1", 18001,
-        null, null, null);
+        null, null, null, AdsLimits.DEFAULTS);
   }
 }

@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * Reads {@code server}: this control plane's ADS and admin addresses and ports, TLS of the ADS
- * port and the admin token files (write, read-only). These take effect at start only.
+ * port, the admin token files (write, read-only) and the limits of one xDS client
+ * ({@link AdsLimits}). These take effect at start only.
  */
 final class ServerReader {
 
@@ -24,7 +25,9 @@ final class ServerReader {
     Tls tls = d.tls();
     Path token = d.adminTokenFile();
     Path readToken = d.adminReadTokenFile();
-    ConfigTree o = section.node() == null ? null : section.mapping(Set.of("ads", "admin"));
+    AdsLimits limits = d.limits();
+    ConfigTree o = section.node() == null ? null
+        : section.mapping(Set.of("ads", "admin", "limits"));
     if (o != null && o.has("ads")) {
       ConfigTree a = o.at("ads").mapping(Set.of("address", "port", "tls"));
       if (a != null) {
@@ -49,7 +52,28 @@ final class ServerReader {
         readToken = a.file("readTokenFile", false);
       }
     }
-    return new Server(adsAddress, adsPort, adminAddress, adminPort, tls, token, readToken);
+    if (o != null && o.has("limits")) {
+      limits = limits(o.at("limits"), limits);
+    }
+    return new Server(adsAddress, adsPort, adminAddress, adminPort, tls, token, readToken,
+        limits);
+  }
+
+  /** {@code server.limits}: each key left out keeps its default; every value at least 1. */
+  private static AdsLimits limits(ConfigTree node, AdsLimits d) {
+    ConfigTree o = node.mapping(Set.of("maxUnconfiguredGroups", "maxNodeIdLength",
+        "maxNodeClusterLength", "maxNodeBytes"));
+    if (o == null) {
+      return d;
+    }
+    Integer groups = o.integer("maxUnconfiguredGroups", false, 1, Integer.MAX_VALUE);
+    Integer id = o.integer("maxNodeIdLength", false, 1, Integer.MAX_VALUE);
+    Integer cluster = o.integer("maxNodeClusterLength", false, 1, Integer.MAX_VALUE);
+    Integer bytes = o.integer("maxNodeBytes", false, 1, Integer.MAX_VALUE);
+    return new AdsLimits(groups != null ? groups : d.maxUnconfiguredGroups(),
+        id != null ? id : d.maxNodeIdLength(),
+        cluster != null ? cluster : d.maxNodeClusterLength(),
+        bytes != null ? bytes : d.maxNodeBytes());
   }
 
   private static Tls tls(ConfigTree node) {

@@ -1,5 +1,6 @@
 package io.meshtrace.xds.server;
 
+import io.meshtrace.xds.config.AdsLimits;
 import io.envoyproxy.controlplane.cache.ConfigWatcher;
 import io.meshtrace.xds.config.MeshConfig;
 import io.meshtrace.xds.config.Redaction;
@@ -9,8 +10,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,10 +36,11 @@ public final class ControlPlane {
   private final GroupCache cache = new GroupCache();
   private final ProxyRegistry registry;
   private final Metrics metrics;
-  private final AdsLimits limits;
+  private volatile AdsLimits limits;
   private final ConfigWatcher watcher;
   private final GroupLeases leases = new Leases();
   private final BoundedLog groupLog = new BoundedLog(LOG, 20, 60);
+  private final List<Consumer<MeshConfig>> appliedListeners = new CopyOnWriteArrayList<>();
 
   private volatile MeshConfig config;
   /** The groups {@link #config} defines. */
@@ -83,6 +88,24 @@ public final class ControlPlane {
   /** The limits every stream is held to. */
   public AdsLimits limits() {
     return limits;
+  }
+
+  /**
+   * Holds streams to {@code next} (a file's {@code server.limits}, known once the first config
+   * is read). Call it before the discovery server starts: its stream guard reads them then.
+   */
+  public void limits(AdsLimits next) {
+    limits = Objects.requireNonNull(next, "next");
+  }
+
+  /**
+   * Calls {@code listener} with every config swapped in from now on, in the order they are
+   * swapped in, on the thread that swapped it (so it must be quick and must not block); a
+   * listener that throws is logged and the others are still called. Nothing is called for the
+   * config already served: read {@link #config()} after adding the listener.
+   */
+  public void onApplied(Consumer<MeshConfig> listener) {
+    appliedListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   Metrics metrics() {
@@ -142,6 +165,13 @@ public final class ControlPlane {
       cache.setSnapshot(r.group(), r.snapshot());
     }
     metrics.increment("meshtrace_xds_config_applied_total", "");
+    for (Consumer<MeshConfig> listener : appliedListeners) {
+      try {
+        listener.accept(config);
+      } catch (RuntimeException e) {
+        LOG.error("a listener of applied configs failed; the config is served all the same", e);
+      }
+    }
   }
 
   /**

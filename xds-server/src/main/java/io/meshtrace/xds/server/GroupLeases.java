@@ -1,5 +1,6 @@
 package io.meshtrace.xds.server;
 
+import io.meshtrace.xds.config.AdsLimits;
 import io.meshtrace.xds.snapshot.GroupKey;
 
 /**

@@ -1,5 +1,6 @@
 package io.meshtrace.xds.server;
 
+import io.meshtrace.xds.config.AdsLimits;
 import com.google.protobuf.Any;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;

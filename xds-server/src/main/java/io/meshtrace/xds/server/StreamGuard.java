@@ -1,5 +1,6 @@
 package io.meshtrace.xds.server;
 
+import io.meshtrace.xds.config.AdsLimits;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;

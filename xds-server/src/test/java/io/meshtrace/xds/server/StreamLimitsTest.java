@@ -1,5 +1,6 @@
 package io.meshtrace.xds.server;
 
+import io.meshtrace.xds.config.AdsLimits;
 import static io.meshtrace.xds.server.AdsTestClient.CDS;
 import static io.meshtrace.xds.server.AdsTestClient.LDS;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package io.meshtrace.xds.server;
+package io.meshtrace.xds.config;
 
 /**
  * What one xDS client may cost the control plane. A stream over a limit is ended with
