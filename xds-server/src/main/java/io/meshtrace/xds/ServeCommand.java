@@ -89,6 +89,20 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
       description = "Admin API port instead of server.admin.port (default 18001).")
   Integer adminPort;
 
+  @Option(names = "--ads-tls-cert", paramLabel = "FILE",
+      description = "PEM certificate chain of the ADS port (with --ads-tls-key), instead of "
+          + "server.ads.tls; the way to serve ADS over TLS with --source kubernetes.")
+  Path adsTlsCert;
+
+  @Option(names = "--ads-tls-key", paramLabel = "FILE",
+      description = "PEM (PKCS#8) private key of --ads-tls-cert.")
+  Path adsTlsKey;
+
+  @Option(names = "--ads-tls-client-ca", paramLabel = "FILE",
+      description = "PEM CA that ADS clients' certificates must chain to: mTLS, a client "
+          + "without one is refused.")
+  Path adsTlsClientCa;
+
   @Option(names = "--poll-ms", paramLabel = "N", defaultValue = "1000",
       description = "How often the config file is checked for changes, in milliseconds "
           + "(" + MIN_POLL_MS + " to " + MAX_POLL_MS + ", default: ${DEFAULT-VALUE}).")
@@ -129,6 +143,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     if (bind != null && bind.isBlank()) {
       throw new CommandLine.ParameterException(cl, "--bind: must be an IP address or host name");
     }
+    MeshConfig.Tls adsTls = adsTls(cl);
     MeshTracingRef ref = kubernetesRef(cl);
     String shown = ref != null ? "MeshTracing " + ref
         : config == null ? "bundled config" : config.toString();
@@ -141,7 +156,7 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
               MeshTracingStatusWriter.LeaseSettings.defaults(ref), FIRST_LIST);
       peers = fleet.build(cl, tls != null, adminPort, namespace);
       app = XdsApplication.start(new XdsApplication.Options(config, bind, port, adminPort,
-          Duration.ofMillis(pollMs), tls, kubernetes, adminTokens, peers));
+          Duration.ofMillis(pollMs), tls, kubernetes, adminTokens, peers, adsTls));
       peers = null;
     } catch (ConfigException e) {
       err.println(shown + ": invalid");
@@ -172,6 +187,20 @@ final class ServeCommand implements Callable<Integer>, Cli.ListenerFlags {
     }, "shutdown"));
     stop.await();
     return ExitCode.OK;
+  }
+
+  /** The ADS port's TLS from the flags, or null when none is given. */
+  private MeshConfig.Tls adsTls(CommandLine cl) {
+    if (adsTlsCert == null && adsTlsKey == null && adsTlsClientCa == null) {
+      return null;
+    }
+    if (adsTlsCert == null || adsTlsKey == null) {
+      throw new CommandLine.ParameterException(cl, (adsTlsCert == null ? "--ads-tls-cert"
+          : "--ads-tls-key") + ": missing; --ads-tls-cert and --ads-tls-key go together"
+          + (adsTlsClientCa != null ? " (--ads-tls-client-ca needs both)" : ""));
+    }
+    return new MeshConfig.Tls(adsTlsCert, adsTlsKey, null, null, adsTlsClientCa,
+        adsTlsClientCa != null);
   }
 
   /** The resource of {@code --source kubernetes}, null for the file source. */

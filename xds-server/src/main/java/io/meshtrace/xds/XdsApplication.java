@@ -85,10 +85,12 @@ public final class XdsApplication implements AutoCloseable {
    *     {@code server.admin.tokenFile} and {@code server.admin.readTokenFile}
    * @param fleet this replica's name and peers for {@code /proxies?scope=fleet}, or null for a
    *     replica alone; closed with the application
+   * @param adsTls TLS of the ADS port instead of {@code server.ads.tls}, or null (the only way
+   *     to give the Kubernetes source, whose resource holds no {@code server}, a TLS port)
    */
   public record Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
       Duration poll, AdminTls adminTls, KubernetesConfigSource.Settings kubernetes,
-      AdminTokenOptions adminTokens, Fleet fleet) {
+      AdminTokenOptions adminTokens, Fleet fleet, MeshConfig.Tls adsTls) {
     public Options {
       if (kubernetes != null && configFile != null) {
         throw new IllegalArgumentException("configFile=" + configFile
@@ -102,7 +104,7 @@ public final class XdsApplication implements AutoCloseable {
      */
     public Options(Path configFile, String bind, Integer adsPort, Integer adminPort,
         Duration poll, AdminTls adminTls) {
-      this(configFile, bind, adsPort, adminPort, poll, adminTls, null, null, null);
+      this(configFile, bind, adsPort, adminPort, poll, adminTls, null, null, null, null);
     }
   }
 
@@ -150,6 +152,11 @@ public final class XdsApplication implements AutoCloseable {
       settings = plane.config().server();
     }
     plane.limits(settings.limits());
+    if (o.adsTls() != null) {
+      settings = new MeshConfig.Server(settings.adsAddress(), settings.adsPort(),
+          settings.adminAddress(), settings.adminPort(), o.adsTls(), settings.adminTokenFile(),
+          settings.adminReadTokenFile(), settings.limits());
+    }
     String adsAddress = o.bind() != null ? o.bind() : settings.adsAddress();
     String adminAddress = o.bind() != null ? o.bind() : settings.adminAddress();
     int adsPort = o.adsPort() != null ? o.adsPort() : settings.adsPort();

@@ -89,9 +89,14 @@ class AdsMtlsGrpcXdsTest {
   /** Checks the backend through a channel whose xDS client uses {@code creds}. */
   private static HealthCheckResponse.ServingStatus call(String scheme, Map<String, ?> creds,
       int seconds) throws Exception {
+    return call(xds.app.adsPort(), scheme, creds, seconds);
+  }
+
+  private static HealthCheckResponse.ServingStatus call(int adsPort, String scheme,
+      Map<String, ?> creds, int seconds) throws Exception {
     Map<String, Object> bootstrap = Map.of(
         "xds_servers", List.of(Map.of(
-            "server_uri", "127.0.0.1:" + xds.app.adsPort(),
+            "server_uri", "127.0.0.1:" + adsPort,
             "channel_creds", List.of(Map.of("type", "tls", "config", creds)),
             "server_features", List.of("xds_v3"))),
         "node", Map.of("id", scheme + "-1", "cluster", "productpage",
@@ -140,5 +145,26 @@ class AdsMtlsGrpcXdsTest {
         .isInstanceOf(StatusRuntimeException.class);
     assertThat(xds.app.plane().registry().proxies().toString())
         .doesNotContain("xds-mtls-stranger");
+  }
+
+  /**
+   * {@code serve --ads-tls-cert/--ads-tls-key/--ads-tls-client-ca}: the ADS port's TLS from the
+   * flags, for a config without {@code server.ads.tls} (a MeshTracing carries none).
+   */
+  @Test
+  void mtls_fromFlags_overridesAConfigWithoutTls() throws Exception {
+    Path plain = dir.resolve("plain.yaml");
+    Files.writeString(plain, Files.readString(dir.resolve("mesh.yaml"))
+        .replaceAll("(?m)^    tls: .*\n", ""));
+    assertThat(Files.readString(plain)).doesNotContain("tls:");
+    try (XdsApplication app = XdsApplication.start(new XdsApplication.Options(plain,
+        "127.0.0.1", 0, 0, java.time.Duration.ofSeconds(1), null, null, null, null,
+        new io.meshtrace.xds.config.MeshConfig.Tls(server.cert(), server.key(), null, null,
+            client.cert(), true)))) {
+      assertThat(call(app.adsPort(), "xds-flags-ok", creds(client), 20))
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      assertThatThrownBy(() -> call(app.adsPort(), "xds-flags-none", creds(null), 3))
+          .isInstanceOf(StatusRuntimeException.class);
+    }
   }
 }

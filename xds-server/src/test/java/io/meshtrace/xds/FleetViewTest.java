@@ -94,7 +94,7 @@ class FleetViewTest {
         }
       };
       app = XdsApplication.start(new XdsApplication.Options(file, null, 0, 0,
-          Duration.ofMillis(100), null, null, null, new Fleet(name, source)));
+          Duration.ofMillis(100), null, null, null, new Fleet(name, source), null));
     }
 
     String admin() {

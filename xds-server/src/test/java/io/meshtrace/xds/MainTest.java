@@ -148,7 +148,9 @@ class MainTest {
         List.of("serve", "--namespace", "meshtrace"),
         List.of("serve", "--source", "kubernetes", "--namespace", "meshtrace", "--name",
             "bookinfo", "--config", "f.yaml"),
-        List.of("serve", "--namespace=Not_A_Label", "--source", "kubernetes", "--name", "b"));
+        List.of("serve", "--namespace=Not_A_Label", "--source", "kubernetes", "--name", "b"),
+        List.of("serve", "--ads-tls-cert", "c.pem"),
+        List.of("serve", "--ads-tls-client-ca", "ca.pem"));
   }
 
   @ParameterizedTest

@@ -58,7 +58,7 @@ final class Replica implements AutoCloseable {
     XdsApplication app = XdsApplication.start(new XdsApplication.Options(null, "127.0.0.1", 0, 0,
         Duration.ofSeconds(1), null,
         new KubernetesConfigSource.Settings(ref, api.client(), lease, Duration.ofSeconds(60)),
-        AdminTokenOptions.files(tokenFile, null), null));
+        AdminTokenOptions.files(tokenFile, null), null, null));
     String scheme = "xds-" + name.toLowerCase() + "-" + SCHEMES.incrementAndGet();
     XdsNameResolverProvider resolver = XdsNameResolverProvider.createForTest(scheme, Map.of(
         "xds_servers", List.of(Map.of(

@@ -75,7 +75,7 @@ class ServicePeersTest {
       Path file = dirA.resolve("mesh.yaml");
       Files.writeString(file, TestServer.withServer(TestMesh.base()));
       try (XdsApplication a = XdsApplication.start(new XdsApplication.Options(file, null, 0, 0,
-          Duration.ofMillis(100), null, null, null, new Fleet("xds-a", peers)))) {
+          Duration.ofMillis(100), null, null, null, new Fleet("xds-a", peers), null))) {
         var http = java.net.http.HttpClient.newHttpClient();
         String body = http.send(java.net.http.HttpRequest.newBuilder(URI.create(
             "http://127.0.0.1:" + a.adminPort() + "/proxies?scope=fleet"))
