@@ -48,26 +48,7 @@ class ExtProcSamplingFollowsMeshTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path token = dir.resolve("token");
-    Files.writeString(token, TOKEN + "\n");
-    Path config = dir.resolve("mesh.yaml");
-    Files.writeString(config, """
-        propagation: b3
-        extensionProviders:
-          - name: zipkin
-            zipkin: {service: 127.0.0.1, port: 9411}
-        defaultProviders: {tracing: [zipkin]}
-        tracing: [{randomSamplingPercentage: 100}]
-        services:
-          - name: productpage
-            ports: [{name: http, number: 9080}]
-            endpoints: [{address: 127.0.0.1}]
-        gateway:
-          headerRepair:
-            enabled: true
-        server:
-          admin: {tokenFile: %s}
-        """.formatted(token.toAbsolutePath()));
+    Path config = TestMeshFile.write(dir, TOKEN);
     run = MeshRun.start(new LaunchOptions(0, 0, 0, 0, dir.resolve("run"), config));
     channel = Grpc.newChannelBuilder("127.0.0.1:" + run.extProcPort(),
         InsecureChannelCredentials.create()).build();

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -26,26 +25,7 @@ class RunDirRestartTest {
 
   @Test
   void restartSameDir_servesSamplingThePutSet_extProcFollows_resetDropsIt() throws Exception {
-    Path token = dir.resolve("token");
-    Files.writeString(token, TOKEN + "\n");
-    Path config = dir.resolve("mesh.yaml");
-    Files.writeString(config, """
-        propagation: b3
-        extensionProviders:
-          - name: zipkin
-            zipkin: {service: 127.0.0.1, port: 9411}
-        defaultProviders: {tracing: [zipkin]}
-        tracing: [{randomSamplingPercentage: 100}]
-        services:
-          - name: productpage
-            ports: [{name: http, number: 9080}]
-            endpoints: [{address: 127.0.0.1}]
-        gateway:
-          headerRepair:
-            enabled: true
-        server:
-          admin: {tokenFile: %s}
-        """.formatted(token.toAbsolutePath()));
+    Path config = TestMeshFile.write(dir, TOKEN);
     Path run = dir.resolve("run");
     LaunchOptions options = new LaunchOptions(0, 0, 0, 0, run, config);
 

@@ -354,8 +354,13 @@ public final class ExtProcConfigParser {
 
   private Set<PropagationFormat> formats(String key) {
     Set<PropagationFormat> formats = EnumSet.noneOf(PropagationFormat.class);
-    for (String name : value(key).split(",", -1)) {
-      String trimmed = name.trim();
+    String list = value(key);
+    for (int start = 0, end; start <= list.length(); start = end + 1) {
+      end = list.indexOf(',', start);
+      if (end < 0) {
+        end = list.length();
+      }
+      String trimmed = list.substring(start, end).trim();
       if (trimmed.isEmpty()) {
         continue;
       }

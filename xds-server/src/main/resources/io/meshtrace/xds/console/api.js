@@ -42,6 +42,26 @@ export function errors(r) {
 
 // The fleet: GET /proxies?scope=fleet where the server knows the fleet, else this server's
 // own streams. Either an array of proxies or an object holding one.
+/**
+ * A dry run of a PUT /config/tracing body by the server's own validator, for a form checked
+ * while it is typed: `patch()` gives the body, `show(lines)` puts the problems next to their
+ * fields, `button` is disabled while the form has any. Answers that arrive after a newer
+ * check started are dropped. Resolves to whether the body is valid.
+ */
+export function liveValidation(button, patch, show) {
+  let seq = 0;
+  return async () => {
+    const mine = ++seq;
+    button.disabled = true;
+    const r = await call('POST', '/config/tracing/validate', patch());
+    if (mine !== seq) return false;
+    const lines = r.ok ? r.data.errors : errors(r);
+    show(lines);
+    button.disabled = lines.length > 0;
+    return lines.length === 0;
+  };
+}
+
 export async function fleet() {
   let r = await call('GET', '/proxies?scope=fleet');
   if (!r.ok) r = await call('GET', '/proxies');

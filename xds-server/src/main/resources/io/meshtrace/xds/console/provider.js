@@ -1,4 +1,4 @@
-import { call, errors, isSecretName } from './api.js';
+import { call, errors, liveValidation, isSecretName } from './api.js';
 import { debounce, field, h, problem, select } from './dom.js';
 
 // Protocols users pick from, and where each keeps its fields in extensionProviders[].
@@ -148,17 +148,7 @@ function form(list, index, defaults, versions) {
     for (const f of Object.values(fields)) f.input.setAttribute('aria-invalid', f.message.textContent ? 'true' : 'false');
   };
 
-  let seq = 0;
-  const validate = async () => {
-    const mine = ++seq;
-    submit.disabled = true;
-    const r = await call('POST', '/config/tracing/validate', patch());
-    if (mine !== seq) return false;
-    const lines = r.ok ? r.data.errors : errors(r);
-    show(lines);
-    submit.disabled = lines.length > 0;
-    return lines.length === 0;
-  };
+  const validate = liveValidation(submit, patch, show);
   const later = debounce(validate, 250);
 
   const f = h('form', { id: 'provider-form', novalidate: true }, proto.wrap, name.wrap, service.wrap, port.wrap,

@@ -1,4 +1,4 @@
-import { call, errors } from './api.js';
+import { call, errors, liveValidation } from './api.js';
 import { debounce, field, h, percent, problem } from './dom.js';
 
 export async function sampling(page) {
@@ -74,17 +74,7 @@ export async function sampling(page) {
       else formErrors.append(h('li', {}, line));
     }
   };
-  let seq = 0;
-  const validate = async () => {
-    const mine = ++seq;
-    save.disabled = true;
-    const r = await call('POST', '/config/tracing/validate', patch());
-    if (mine !== seq) return false;
-    const lines = r.ok ? r.data.errors : errors(r);
-    show(lines);
-    save.disabled = lines.length > 0;
-    return lines.length === 0;
-  };
+  const validate = liveValidation(save, patch, show);
   const later = debounce(validate, 250);
 
   const form = h('form', { id: 'sampling-form', novalidate: true }, global.wrap,
