@@ -11,16 +11,10 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.meshtrace.context.testing.TestCertificates;
 import io.meshtrace.extproc.config.ExtProcConfig;
 import io.meshtrace.extproc.config.ExtProcConfigParser;
-import java.io.FileInputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,41 +36,13 @@ class TlsServeTest {
 
   @BeforeAll
   static void certificates() throws Exception {
-    serverCert = dir.resolve("server.pem");
-    serverKey = dir.resolve("server.key");
-    clientCert = dir.resolve("client.pem");
-    clientKey = dir.resolve("client.key");
-    selfSigned("server", "CN=ext-proc.test", "SAN=ip:127.0.0.1,dns:localhost", serverCert, serverKey);
-    selfSigned("client", "CN=gateway.test", null, clientCert, clientKey);
-  }
-
-  private static void selfSigned(String alias, String dname, String san, Path certPem, Path keyPem)
-      throws Exception {
-    Path store = dir.resolve(alias + ".p12");
-    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    ProcessBuilder command = san == null
-        ? new ProcessBuilder(keytool, "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname",
-            "secp256r1", "-dname", dname, "-validity", "2", "-keystore", store.toString(),
-            "-storetype", "PKCS12", "-storepass", "changeit")
-        : new ProcessBuilder(keytool, "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname",
-            "secp256r1", "-dname", dname, "-ext", san, "-validity", "2", "-keystore", store.toString(),
-            "-storetype", "PKCS12", "-storepass", "changeit");
-    Process process = command.redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as(output).isZero();
-
-    KeyStore keyStore = KeyStore.getInstance("PKCS12");
-    try (InputStream in = new FileInputStream(store.toFile())) {
-      keyStore.load(in, "changeit".toCharArray());
-    }
-    Base64.Encoder pem = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
-    Files.writeString(certPem, "-----BEGIN CERTIFICATE-----\n"
-        + pem.encodeToString(keyStore.getCertificate(alias).getEncoded())
-        + "\n-----END CERTIFICATE-----\n");
-    PrivateKey key = (PrivateKey) keyStore.getKey(alias, "changeit".toCharArray());
-    Files.writeString(keyPem, "-----BEGIN PRIVATE KEY-----\n" + pem.encodeToString(key.getEncoded())
-        + "\n-----END PRIVATE KEY-----\n");
+    TestCertificates server = TestCertificates.selfSigned(dir, "server",
+        "ip:127.0.0.1,dns:localhost");
+    TestCertificates client = TestCertificates.selfSigned(dir, "client", null);
+    serverCert = server.cert();
+    serverKey = server.key();
+    clientCert = client.cert();
+    clientKey = client.key();
   }
 
   private static ServingStatus check(ExtProcServer server, ChannelCredentials credentials)

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.TlsChannelCredentials;
+import io.meshtrace.context.testing.TestCertificates;
 import io.meshtrace.xds.TestMesh;
 import io.meshtrace.xds.TestServer;
 import java.io.InputStream;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,32 +31,17 @@ class TlsTest {
 
   @BeforeAll
   static void keys() throws Exception {
+    // Each writes NAME.p12 (password changeit), NAME.crt and NAME.key.
     for (String who : List.of("server", "client")) {
-      keytool("-genkeypair", "-alias", who, "-keyalg", "EC", "-groupname", "secp256r1",
-          "-dname", "CN=" + who, "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-          "-keystore", who + ".p12", "-storetype", "PKCS12", "-storepass", "changeit",
-          "-keypass", "changeit");
-      keytool("-exportcert", "-rfc", "-alias", who, "-keystore", who + ".p12", "-storepass",
-          "changeit", "-file", who + ".pem");
+      TestCertificates.selfSigned(keys, who, "ip:127.0.0.1,dns:localhost");
     }
   }
 
   @BeforeEach
   void copyKeys() throws Exception {
-    for (String f : List.of("server.p12", "server.pem", "client.p12", "client.pem")) {
+    for (String f : List.of("server.p12", "server.crt", "client.p12", "client.crt")) {
       Files.copy(keys.resolve(f), dir.resolve(f));
     }
-  }
-
-  private static void keytool(String... args) throws Exception {
-    String bin = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    List<String> cmd = new java.util.ArrayList<>(List.of(bin));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(keys.toFile()).redirectErrorStream(true)
-        .start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
   }
 
   private TestServer server(boolean require) throws Exception {
@@ -68,7 +53,7 @@ class TlsTest {
             tls:
               keyStore: server.p12
               keyStorePassword: changeit
-              clientCa: client.pem
+              clientCa: client.crt
               requireClientCert: %s
           admin: {address: 127.0.0.1, port: 0, tokenFile: token}
         """.formatted(require));
@@ -77,7 +62,7 @@ class TlsTest {
 
   private AdsTestClient client(TestServer s, boolean withCert) throws Exception {
     TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder()
-        .trustManager(dir.resolve("server.pem").toFile());
+        .trustManager(dir.resolve("server.crt").toFile());
     if (withCert) {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       try (InputStream in = Files.newInputStream(dir.resolve("client.p12"))) {

@@ -1,4 +1,4 @@
-package io.meshtrace.xds;
+package io.meshtrace.context.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Self-signed EC certificates made by the JDK's keytool for a test, written as PEM: the
  * certificate ({@code NAME.crt}, also the CA that trusts it) and its PKCS#8 key
- * ({@code NAME.key}).
+ * ({@code NAME.key}), beside the keystore {@code NAME.p12} (password {@code changeit}). In
+ * trace-context's test-jar so every module's TLS tests make their key material one way.
  */
 public record TestCertificates(Path cert, Path key) {
 
