@@ -14,6 +14,8 @@ import java.util.function.IntSupplier;
  * java -cp benchmarks/target/benchmarks.jar io.meshtrace.context.HeaderRepairCpuPairs b3multi [pairs] [calls]
  * b3multi pair 1 (meshtrace first): meshtrace 61.2 ns, 0.0 B; otel 190.4 ns, 104.0 B; ratio 3.11
  * }</pre>
+ * With {@code a:b} as the scenario (e.g. {@code b3incomplete:b3multi}) the baseline is the
+ * engine itself on input {@code b}: a ratio below 1 says how much longer {@code a} takes.
  */
 public final class HeaderRepairCpuPairs {
 
@@ -25,13 +27,31 @@ public final class HeaderRepairCpuPairs {
   private HeaderRepairCpuPairs() {}
 
   public static void main(String[] args) {
-    HeaderRepairBenchmark bench = new HeaderRepairBenchmark();
-    bench.scenario = HeaderRepairBenchmark.Scenario.valueOf(args[0]);
     int pairs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     int calls = args.length > 2 ? Integer.parseInt(args[2]) : 500_000;
-    bench.setUp();
+    int colon = args[0].indexOf(':');
+    HeaderRepairBenchmark bench = bench(colon < 0 ? args[0] : args[0].substring(0, colon));
     IntSupplier meshtrace = () -> bench.meshtrace().verdict().ordinal();
     IntSupplier otel = () -> bench.otel().size;
+    String baseline = "otel";
+    if (colon >= 0) {
+      // "b3incomplete:b3multi": the engine on the first input against the engine on the second.
+      HeaderRepairBenchmark other = bench(args[0].substring(colon + 1));
+      otel = () -> other.meshtrace().verdict().ordinal();
+      baseline = other.scenario + " (meshtrace)";
+    }
+    run(args[0], meshtrace, otel, baseline, pairs, calls);
+  }
+
+  private static HeaderRepairBenchmark bench(String scenario) {
+    HeaderRepairBenchmark bench = new HeaderRepairBenchmark();
+    bench.scenario = HeaderRepairBenchmark.Scenario.valueOf(scenario);
+    bench.setUp();
+    return bench;
+  }
+
+  private static void run(String name, IntSupplier meshtrace, IntSupplier otel, String baseline,
+      int pairs, int calls) {
     for (int i = 0; i < 6; i++) {
       measure(meshtrace, calls);
       measure(otel, calls);
@@ -48,11 +68,11 @@ public final class HeaderRepairCpuPairs {
       ours[p] = m[0];
       theirs[p] = o[0];
       ratios[p] = o[0] / m[0];
-      System.out.printf("%s pair %d (%s first): meshtrace %.1f ns, %.1f B; otel %.1f ns, %.1f B; ratio %.2f%n",
-          bench.scenario, p + 1, oursFirst ? "meshtrace" : "otel", m[0], m[1], o[0], o[1], ratios[p]);
+      System.out.printf("%s pair %d (%s first): meshtrace %.1f ns, %.1f B; %s %.1f ns, %.1f B; ratio %.2f%n",
+          name, p + 1, oursFirst ? "meshtrace" : baseline, m[0], m[1], baseline, o[0], o[1], ratios[p]);
     }
-    System.out.printf("%s median of %d pairs: meshtrace %.1f ns CPU, otel %.1f ns CPU, ratio %.2f%n",
-        bench.scenario, pairs, median(ours), median(theirs), median(ratios));
+    System.out.printf("%s median of %d pairs: meshtrace %.1f ns CPU, %s %.1f ns CPU, ratio %.2f%n",
+        name, pairs, median(ours), baseline, median(theirs), median(ratios));
   }
 
   /** CPU ns and allocated bytes per call of the current thread over {@code calls} calls. */

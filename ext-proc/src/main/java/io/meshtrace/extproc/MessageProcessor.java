@@ -23,7 +23,6 @@ import io.meshtrace.context.TraceContextRepair;
 import io.meshtrace.context.Verdict;
 import io.meshtrace.extproc.config.HeaderNames;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -227,7 +226,7 @@ final class MessageProcessor {
     if (log.isDebugEnabled()) {
       log.debug("stream={} verdict={} reason={} trace_id={} span_id={} mutations={}", streamId,
           result.verdict(), result.reason().code(), result.traceId(), result.spanId(),
-          result.mutations().size());
+          result.mutationCount());
     }
     return response;
   }
@@ -249,13 +248,11 @@ final class MessageProcessor {
   private ProcessingResponse mutationResponse(RepairResult result, long streamId,
       HeaderValueField field) {
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
-    List<io.meshtrace.context.HeaderMutation> changes = result.mutations();
-    for (int i = 0, n = changes.size(); i < n; i++) {
-      io.meshtrace.context.HeaderMutation change = changes.get(i);
-      String name = change.name();
+    for (int i = 0, n = result.mutationCount(); i < n; i++) {
+      String name = result.mutationName(i);
       HeaderValueOption set = null;
       if (HeaderNames.isProtected(name)
-          || (!change.isRemove() && (set = set(name, change.value(), field)) == null)) {
+          || (!result.isRemove(i) && (set = set(result, i, field)) == null)) {
         metrics.mutationDropped();
         log.warn("stream={} dropped mutation of {}: not allowed or unsafe value", streamId, name);
         continue;
@@ -292,14 +289,18 @@ final class MessageProcessor {
   }
 
   /**
-   * Sets {@code name} to {@code value} in {@code field} only (both set is an error), or null when
-   * the value is not safe to send ({@link #isSafeValue}).
+   * Sets mutation {@code i}'s header to its value in {@code field} only (both set is an error),
+   * or null when the value is not safe to send ({@link #isSafeValue}). For {@code raw_value} the
+   * value's bytes are copied once, into the array the {@code ByteString} then wraps.
    */
-  private static HeaderValueOption set(String name, String value, HeaderValueField field) {
+  private static HeaderValueOption set(RepairResult result, int i, HeaderValueField field) {
+    String name = result.mutationName(i);
     if (field == HeaderValueField.RAW_VALUE) {
-      ByteString bytes = safeAscii(value);
-      return bytes == null ? null : setRawValue(name, bytes);
+      byte[] bytes = new byte[result.valueLength(i)];
+      result.copyValue(i, bytes, 0);
+      return isSafeValue(bytes) ? setRawValue(name, UnsafeByteOperations.unsafeWrap(bytes)) : null;
     }
+    String value = result.mutationValue(i);
     return isSafeValue(value) ? setValue(name, value) : null;
   }
 
@@ -317,21 +318,14 @@ final class MessageProcessor {
         .build();
   }
 
-  /**
-   * The value's bytes when it is safe to send ({@link #isSafeValue}), else null: checked and
-   * copied in one pass into the array the {@code ByteString} then wraps (nothing else holds it).
-   */
-  static ByteString safeAscii(String value) {
-    int n = value.length();
-    byte[] bytes = new byte[n];
-    for (int i = 0; i < n; i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c > 0x7e) {
-        return null;
+  /** {@link #isSafeValue(String)} over bytes. */
+  static boolean isSafeValue(byte[] value) {
+    for (byte b : value) {
+      if ((b < 0x20 && b != '\t') || b > 0x7e) {
+        return false;
       }
-      bytes[i] = (byte) c;
     }
-    return UnsafeByteOperations.unsafeWrap(bytes);
+    return true;
   }
 
   /** Visible ASCII, space and tab only: Envoy rejects the whole response for a CR or LF. */

@@ -127,13 +127,14 @@ final class B3MultiCodec {
     if (count[FIELD_TRACE_ID] == 1 && (rawLength == 16 || rawLength == 32)) {
       // The common case first: a value of exactly 16 or 32 lower hex chars has no whitespace
       // to trim. Anything else takes the general path below.
-      long high1 = rawLength == 32 ? HexCodec.decode8(headers, i, 0) : 0;
-      long high0 = rawLength == 32 ? HexCodec.decode8(headers, i, 8) : 0;
-      long low1 = HexCodec.decode8(headers, i, rawLength - 16);
-      long low0 = HexCodec.decode8(headers, i, rawLength - 8);
-      long high = (high1 << 32) | high0;
-      long low = (low1 << 32) | low0;
-      if ((high1 | high0 | low1 | low0) >= 0 && (high != 0 || low != 0)) {
+      long trace0 = rawLength == 32 ? headers.valueLong(i, 0) : B3SingleCodec.ZEROS;
+      long trace1 = rawLength == 32 ? headers.valueLong(i, 8) : B3SingleCodec.ZEROS;
+      long trace2 = headers.valueLong(i, rawLength - 16);
+      long trace3 = headers.valueLong(i, rawLength - 8);
+      long high = HexCodec.id(trace0, trace1);
+      long low = HexCodec.id(trace2, trace3);
+      if ((HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
+          | HexCodec.notHex(trace3)) == 0 && (high != 0 || low != 0)) {
         out.hasTraceId = true;
         out.traceHigh = high;
         out.traceLow = low;
@@ -149,14 +150,15 @@ final class B3MultiCodec {
       fieldInvalid(FIELD_TRACE_ID, Reason.B3_TRACE_ID_INVALID, out);
       return;
     }
-    // Each id char is read once: validated and decoded together, 8 chars per step.
-    long high1 = length == 32 ? HexCodec.decode8(headers, i, start) : 0;
-    long high0 = length == 32 ? HexCodec.decode8(headers, i, start + 8) : 0;
-    long low1 = HexCodec.decode8(headers, i, end - 16);
-    long low0 = HexCodec.decode8(headers, i, end - 8);
-    long high = (high1 << 32) | high0;
-    long low = (low1 << 32) | low0;
-    if ((high1 | high0 | low1 | low0) < 0 || (high == 0 && low == 0)) {
+    // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
+    long trace0 = length == 32 ? headers.valueLong(i, start) : B3SingleCodec.ZEROS;
+    long trace1 = length == 32 ? headers.valueLong(i, start + 8) : B3SingleCodec.ZEROS;
+    long trace2 = headers.valueLong(i, end - 16);
+    long trace3 = headers.valueLong(i, end - 8);
+    long high = HexCodec.id(trace0, trace1);
+    long low = HexCodec.id(trace2, trace3);
+    if ((HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
+        | HexCodec.notHex(trace3)) != 0 || (high == 0 && low == 0)) {
       fieldInvalid(FIELD_TRACE_ID, Reason.B3_TRACE_ID_INVALID, out);
       return;
     }
@@ -172,10 +174,10 @@ final class B3MultiCodec {
     int i = index[field];
     if (count[field] == 1 && headers.valueLength(i) == 16) {
       // The common case first: exactly 16 lower hex chars, no whitespace to trim.
-      long id1 = HexCodec.decode8(headers, i, 0);
-      long id0 = HexCodec.decode8(headers, i, 8);
-      long id = (id1 << 32) | id0;
-      if ((id1 | id0) >= 0 && id != 0) {
+      long first = headers.valueLong(i, 0);
+      long second = headers.valueLong(i, 8);
+      long id = HexCodec.id(first, second);
+      if ((HexCodec.notHex(first) | HexCodec.notHex(second)) == 0 && id != 0) {
         status[field] = ParsedContext.VALID;
         return id;
       }
@@ -186,10 +188,10 @@ final class B3MultiCodec {
       fieldInvalid(field, reason, out);
       return 0;
     }
-    long id1 = HexCodec.decode8(headers, i, start);
-    long id0 = HexCodec.decode8(headers, i, start + 8);
-    long id = (id1 << 32) | id0;
-    if ((id1 | id0) < 0 || id == 0) {
+    long first = headers.valueLong(i, start);
+    long second = headers.valueLong(i, start + 8);
+    long id = HexCodec.id(first, second);
+    if ((HexCodec.notHex(first) | HexCodec.notHex(second)) != 0 || id == 0) {
       fieldInvalid(field, reason, out);
       return 0;
     }
@@ -199,6 +201,15 @@ final class B3MultiCodec {
 
   private void parseSampled(RequestHeaders headers, ParsedContext out) {
     int i = index[FIELD_SAMPLED];
+    if (count[FIELD_SAMPLED] == 1 && headers.valueLength(i) == 1) {
+      // The common case first: "1" or "0" exactly, nothing to trim.
+      char c = headers.valueCharAt(i, 0);
+      if (c == '1' || c == '0') {
+        sampled = c == '1' ? SamplingState.ACCEPT : SamplingState.DENY;
+        status[FIELD_SAMPLED] = ParsedContext.VALID;
+        return;
+      }
+    }
     int start = Whitespace.trimStart(headers, i);
     int end = Whitespace.trimEnd(headers, i, start);
     int length = end - start;
@@ -270,8 +281,11 @@ final class B3MultiCodec {
     return true;
   }
 
-  /** The {@code x-b3-traceid} value: 16 or 32 lower hex, through {@code scratch} (32 chars). */
-  static String writeTraceId(long high, long low, int width, char[] scratch) {
-    return width == 16 ? HexCodec.toHex16(low, scratch) : HexCodec.toHex32(high, low, scratch);
+  /**
+   * Writes the {@code x-b3-traceid} value, 16 or 32 lower hex, at {@code pos} of {@code out};
+   * returns the position after.
+   */
+  static int writeTraceId(long high, long low, int width, byte[] out, int pos) {
+    return HexCodec.encode(low, out, width == 16 ? pos : HexCodec.encode(high, out, pos));
   }
 }

@@ -16,6 +16,9 @@ final class B3SingleCodec {
   /** The longest value written: 32-hex trace id, span id, decision and parent id. */
   static final int MAX_LENGTH = 32 + 1 + SPAN_ID_LENGTH + 2 + 1 + SPAN_ID_LENGTH;
 
+  /** Eight "0" chars as {@link RequestHeaders#valueLong} reads them. */
+  static final long ZEROS = 0x3030303030303030L;
+
   private B3SingleCodec() {}
 
   /** Parses entry {@code index} into {@code out} (which the caller has reset). */
@@ -44,20 +47,22 @@ final class B3SingleCodec {
       return;
     }
     int spanOffset = start + width + 1;
-    // Each id char is read once: validated and decoded together, 8 chars per step.
-    long high1 = width == 32 ? HexCodec.decode8(headers, index, start) : 0;
-    long high0 = width == 32 ? HexCodec.decode8(headers, index, start + 8) : 0;
-    long low1 = HexCodec.decode8(headers, index, start + width - 16);
-    long low0 = HexCodec.decode8(headers, index, start + width - 8);
-    long span1 = HexCodec.decode8(headers, index, spanOffset);
-    long span0 = HexCodec.decode8(headers, index, spanOffset + 8);
-    if ((high1 | high0 | low1 | low0 | span1 | span0) < 0) {
+    // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
+    // A 16-hex trace id has the high half of zeros: "0" chars in both high words.
+    long trace0 = width == 32 ? headers.valueLong(index, start) : ZEROS;
+    long trace1 = width == 32 ? headers.valueLong(index, start + 8) : ZEROS;
+    long trace2 = headers.valueLong(index, start + width - 16);
+    long trace3 = headers.valueLong(index, start + width - 8);
+    long span0 = headers.valueLong(index, spanOffset);
+    long span1 = headers.valueLong(index, spanOffset + 8);
+    if ((HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
+        | HexCodec.notHex(trace3) | HexCodec.notHex(span0) | HexCodec.notHex(span1)) != 0) {
       invalid(out);
       return;
     }
-    long high = (high1 << 32) | high0;
-    long low = (low1 << 32) | low0;
-    long span = (span1 << 32) | span0;
+    long high = HexCodec.id(trace0, trace1);
+    long low = HexCodec.id(trace2, trace3);
+    long span = HexCodec.id(span0, span1);
     if ((high == 0 && low == 0) || span == 0) {
       invalid(out);
       return;
@@ -82,10 +87,10 @@ final class B3SingleCodec {
           invalid(out);
           return;
         }
-        long parent1 = HexCodec.decode8(headers, index, pos + 1);
-        long parent0 = HexCodec.decode8(headers, index, pos + 9);
-        parent = (parent1 << 32) | parent0;
-        if ((parent1 | parent0) < 0 || parent == 0) {
+        long parent0 = headers.valueLong(index, pos + 1);
+        long parent1 = headers.valueLong(index, pos + 9);
+        parent = HexCodec.id(parent0, parent1);
+        if ((HexCodec.notHex(parent0) | HexCodec.notHex(parent1)) != 0 || parent == 0) {
           invalid(out);
           return;
         }
@@ -142,15 +147,14 @@ final class B3SingleCodec {
   }
 
   /**
-   * {@code {traceid}-{spanid}[-{sampling}[-{parentspanid}]]}; the parent is written only with a
-   * decision, as the grammar requires. Written through {@code out}, at least {@link #MAX_LENGTH}
-   * chars.
+   * Writes {@code {traceid}-{spanid}[-{sampling}[-{parentspanid}]]} at {@code pos} of
+   * {@code out} (room for {@link #MAX_LENGTH} bytes); returns the position after. The parent is
+   * written only with a decision, as the grammar requires.
    */
-  static String write(long traceHigh, long traceLow, int traceWidth, long spanId,
-      SamplingState sampling, long parentId, char[] out) {
+  static int write(long traceHigh, long traceLow, int traceWidth, long spanId,
+      SamplingState sampling, long parentId, byte[] out, int pos) {
     boolean withDecision = sampling != SamplingState.DEFER;
     boolean withParent = withDecision && parentId != 0;
-    int pos = 0;
     if (traceWidth == 32) {
       pos = HexCodec.encode(traceHigh, out, pos);
     }
@@ -159,13 +163,13 @@ final class B3SingleCodec {
     pos = HexCodec.encode(spanId, out, pos);
     if (withDecision) {
       out[pos++] = '-';
-      out[pos++] = decisionChar(sampling);
+      out[pos++] = (byte) decisionChar(sampling);
     }
     if (withParent) {
       out[pos++] = '-';
       pos = HexCodec.encode(parentId, out, pos);
     }
-    return new String(out, 0, pos);
+    return pos;
   }
 
   /** The decision-only form: {@code 0}, {@code 1} or {@code d}. */

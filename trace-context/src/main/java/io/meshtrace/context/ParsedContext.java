@@ -2,7 +2,8 @@ package io.meshtrace.context;
 
 /**
  * The trace context one format carried in a request: 128-bit trace id as two longs, 64-bit
- * span and parent ids (0 when absent or invalid), the sampling decision, and for W3C the flags.
+ * span and parent ids (each 64 bits in {@link HexCodec}'s id form: compared, not computed with;
+ * 0 when absent or invalid), the sampling decision, and for W3C the flags.
  * Mutable and reused per thread so that the pass path allocates nothing.
  */
 final class ParsedContext {

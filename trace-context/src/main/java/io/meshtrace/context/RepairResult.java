@@ -1,5 +1,6 @@
 package io.meshtrace.context;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,29 +16,33 @@ import java.util.Objects;
 public final class RepairResult {
 
   /** The result for valid, complete input: nothing to change. */
-  public static final RepairResult PASS =
-      new RepairResult(Verdict.PASS, Reason.NONE, List.of(), null, null);
+  public static final RepairResult PASS = new RepairResult(Verdict.PASS, Reason.NONE,
+      new int[0], new byte[0], false, 0, 0, 0, false);
 
   private final Verdict verdict;
   private final Reason reason;
-  private final List<HeaderMutation> mutations;
-  private final String traceId;
-  private final String spanId;
+  /** One per mutation, in order, and the values they set: {@link MutationBuffer}'s layout. */
+  private final int[] entries;
+  private final byte[] values;
+  private final boolean idsWritten;
+  private final long traceHigh;
+  private final long traceLow;
+  private final long spanId;
   private final boolean samplingDecided;
+  /** Made on first {@link #mutations()} call (a benign race: equal lists). */
+  private List<HeaderMutation> mutations;
 
-  RepairResult(
-      Verdict verdict, Reason reason, List<HeaderMutation> mutations, String traceId, String spanId) {
-    this(verdict, reason, mutations, traceId, spanId, false);
-  }
-
-  RepairResult(Verdict verdict, Reason reason, List<HeaderMutation> mutations, String traceId,
-      String spanId, boolean samplingDecided) {
-    this.samplingDecided = samplingDecided;
+  RepairResult(Verdict verdict, Reason reason, int[] entries, byte[] values,
+      boolean idsWritten, long traceHigh, long traceLow, long spanId, boolean samplingDecided) {
     this.verdict = Objects.requireNonNull(verdict, "verdict");
     this.reason = Objects.requireNonNull(reason, "reason");
-    this.mutations = Objects.requireNonNull(mutations, "mutations");
-    this.traceId = traceId;
+    this.entries = entries;
+    this.values = values;
+    this.idsWritten = idsWritten;
+    this.traceHigh = traceHigh;
+    this.traceLow = traceLow;
     this.spanId = spanId;
+    this.samplingDecided = samplingDecided;
   }
 
   public Verdict verdict() {
@@ -48,19 +53,66 @@ public final class RepairResult {
     return reason;
   }
 
-  /** Sets and removes to apply in order; empty on pass. Unmodifiable. */
+  /**
+   * Sets and removes to apply in order; empty on pass. Unmodifiable. Makes the list on first
+   * use: per request, read them through {@link #mutationCount()} and the accessors by index.
+   */
   public List<HeaderMutation> mutations() {
-    return mutations;
+    List<HeaderMutation> list = mutations;
+    if (list == null) {
+      HeaderMutation[] all = new HeaderMutation[entries.length];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = new HeaderMutation(mutationName(i), mutationValue(i));
+      }
+      list = List.of(all);
+      mutations = list;
+    }
+    return list;
   }
 
-  /** 32 lower-hex chars of the trace id written, or null. */
+  /** Number of mutations; 0 on pass. */
+  public int mutationCount() {
+    return entries.length;
+  }
+
+  /** Lower-case name of mutation {@code i}. */
+  public String mutationName(int i) {
+    return MutationBuffer.name(entries[i]);
+  }
+
+  /** True when mutation {@code i} removes its header, false when it sets it. */
+  public boolean isRemove(int i) {
+    return MutationBuffer.isRemove(entries[i]);
+  }
+
+  /** Length in bytes (ASCII chars) of the value mutation {@code i} sets; 0 for a removal. */
+  public int valueLength(int i) {
+    return MutationBuffer.end(entries[i]) - valueStart(i);
+  }
+
+  /** Copies the value mutation {@code i} sets, {@link #valueLength} ASCII bytes, to {@code dest}. */
+  public void copyValue(int i, byte[] dest, int pos) {
+    System.arraycopy(values, valueStart(i), dest, pos, valueLength(i));
+  }
+
+  /** The value mutation {@code i} sets, or null for a removal (allocates). */
+  public String mutationValue(int i) {
+    return isRemove(i) ? null
+        : new String(values, valueStart(i), valueLength(i), StandardCharsets.ISO_8859_1);
+  }
+
+  private int valueStart(int i) {
+    return i == 0 ? 0 : MutationBuffer.end(entries[i - 1]);
+  }
+
+  /** 32 lower-hex chars of the trace id written, or null (allocates). */
   public String traceId() {
-    return traceId;
+    return idsWritten ? HexCodec.toHex32(traceHigh, traceLow) : null;
   }
 
-  /** 16 lower-hex chars of the span id written, or null. */
+  /** 16 lower-hex chars of the span id written, or null (allocates). */
   public String spanId() {
-    return spanId;
+    return idsWritten ? HexCodec.toHex16(spanId) : null;
   }
 
   /**
@@ -76,6 +128,6 @@ public final class RepairResult {
   @Override
   public String toString() {
     return "RepairResult{" + verdict + ", " + reason.code() + (samplingDecided ? ", sampling decided" : "")
-        + ", " + mutations + "}";
+        + ", " + mutations() + "}";
   }
 }

@@ -1,9 +1,5 @@
 package io.meshtrace.context;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-
 /**
  * One repair, start to end: scan the headers once, parse each format, choose the context that
  * wins, then compare every format against it and emit only what differs. Instances are
@@ -33,8 +29,7 @@ final class RepairRun {
   private final ParsedContext multi = new ParsedContext();
   private final B3MultiCodec multiFields = new B3MultiCodec();
   private final TracestateCodec.Members members = new TracestateCodec.Members();
-  /** Where each written value is composed before its one String is made (the longest: b3). */
-  private final char[] text = new char[Math.max(B3SingleCodec.MAX_LENGTH, TraceparentCodec.LENGTH)];
+  private final MutationBuffer out = new MutationBuffer();
 
   /** The policy's output formats, {@link #outputMask} bits. */
   private int outputs;
@@ -64,12 +59,8 @@ final class RepairRun {
   private boolean samplingDecided;
 
   private Reason reason;
-  private List<HeaderMutation> mutations;
   private boolean idsWritten;
   private boolean brokenRemoved;
-  /** The x-b3-spanid / 32-hex x-b3-traceid values written this run, reused for the result. */
-  private String spanHex;
-  private String traceHex;
 
   /** One bit per output format, by ordinal: the per-request check is a mask test. */
   static int outputMask(RepairPolicy policy) {
@@ -94,18 +85,15 @@ final class RepairRun {
     emitB3Single(policy);
     emitB3Multi(policy);
     if (requestIdCount == 0 && policy.addRequestId()) {
-      add(HeaderMutation.set(HeaderName.REQUEST_ID, RequestIdWriter.uuidV4(ids)));
+      out.setWritten(MutationBuffer.REQUEST_ID,
+          RequestIdWriter.uuidV4(ids, out.reserve(RequestIdWriter.LENGTH), out.position()));
       note(Reason.REQUEST_ID_MISSING);
     }
-    if (mutations == null) {
+    if (out.isEmpty()) {
       return RepairResult.PASS;
     }
     Verdict verdict = source == null && (newTrace || brokenRemoved) ? Verdict.REGENERATE : Verdict.REPAIR;
-    List<HeaderMutation> out = Collections.unmodifiableList(mutations);
-    mutations = null;
-    return new RepairResult(verdict, reason, out,
-        !idsWritten ? null : traceHex != null ? traceHex : HexCodec.toHex32(traceHigh, traceLow, text),
-        !idsWritten ? null : spanHex != null ? spanHex : HexCodec.toHex16(spanId, text), samplingDecided);
+    return out.result(verdict, reason, idsWritten, traceHigh, traceLow, spanId, samplingDecided);
   }
 
   private void reset() {
@@ -130,11 +118,9 @@ final class RepairRun {
     policyChanged = false;
     samplingDecided = false;
     reason = Reason.NONE;
-    mutations = null;
+    out.reset();
     idsWritten = false;
     brokenRemoved = false;
-    spanHex = null;
-    traceHex = null;
   }
 
   private void scan(RequestHeaders headers) {
@@ -329,11 +315,11 @@ final class RepairRun {
     boolean present = w3c.status != ParsedContext.ABSENT;
     if (!hasTarget) {
       if (present) {
-        add(HeaderMutation.remove(TraceparentCodec.NAME));
+        out.remove(MutationBuffer.TRACEPARENT);
         brokenRemoved = true;
       }
       if (tracestateCount > 0) {
-        add(HeaderMutation.remove(TracestateCodec.NAME));
+        out.remove(MutationBuffer.TRACESTATE);
         note(Reason.TRACESTATE_ORPHAN);
       }
       return;
@@ -345,15 +331,15 @@ final class RepairRun {
     boolean carried;
     if (output) {
       if (!keep) {
-        add(HeaderMutation.set(TraceparentCodec.NAME,
-            TraceparentCodec.write(traceHigh, traceLow, spanId, flags, text)));
+        out.setWritten(MutationBuffer.TRACEPARENT, TraceparentCodec.write(traceHigh, traceLow,
+            spanId, flags, out.reserve(TraceparentCodec.LENGTH), out.position()));
         idsWritten = true;
         noteMismatch(w3c, sameTrace && w3c.spanId == spanId);
       }
       carried = true;
     } else {
       if (present && !keep) {
-        add(HeaderMutation.remove(TraceparentCodec.NAME));
+        out.remove(MutationBuffer.TRACEPARENT);
         noteMismatch(w3c, sameTrace && w3c.spanId == spanId);
         if (!w3c.hasTraceId) {
           brokenRemoved = true;
@@ -367,7 +353,7 @@ final class RepairRun {
     if (carried && sameTrace) {
       emitTracestate(headers, policy.tracestateLimit());
     } else {
-      add(HeaderMutation.remove(TracestateCodec.NAME));
+      out.remove(MutationBuffer.TRACESTATE);
       note(w3c.hasTraceId ? Reason.FORMATS_DISAGREE : Reason.TRACESTATE_ORPHAN);
     }
   }
@@ -382,7 +368,7 @@ final class RepairRun {
     }
     int count = TracestateCodec.scan(values, index, members);
     if (count < 0) {
-      add(HeaderMutation.remove(TracestateCodec.NAME));
+      out.remove(MutationBuffer.TRACESTATE);
       note(Reason.TRACESTATE_INVALID);
       return;
     }
@@ -400,9 +386,11 @@ final class RepairRun {
     }
     String normalized =
         TracestateCodec.normalize(values, index, members.starts, members.ends, count, limit);
-    add(normalized == null
-        ? HeaderMutation.remove(TracestateCodec.NAME)
-        : HeaderMutation.set(TracestateCodec.NAME, normalized));
+    if (normalized == null) {
+      out.remove(MutationBuffer.TRACESTATE);
+    } else {
+      out.set(MutationBuffer.TRACESTATE, normalized);
+    }
   }
 
   private String joinTracestate(RequestHeaders headers) {
@@ -431,14 +419,14 @@ final class RepairRun {
       }
       if (single.decisionOnly && single.status != ParsedContext.INVALID) {
         if (sampling == SamplingState.DEFER) {
-          add(HeaderMutation.remove(B3SingleCodec.NAME));
+          out.remove(MutationBuffer.B3);
           note(Reason.SAMPLING_POLICY);
         } else if (single.status != ParsedContext.VALID || single.sampling != sampling) {
-          add(HeaderMutation.set(B3SingleCodec.NAME, B3SingleCodec.writeDecision(sampling)));
+          out.set(MutationBuffer.B3, B3SingleCodec.writeDecision(sampling));
           note(policyChanged ? Reason.SAMPLING_POLICY : Reason.FORMATS_DISAGREE);
         }
       } else {
-        add(HeaderMutation.remove(B3SingleCodec.NAME));
+        out.remove(MutationBuffer.B3);
         brokenRemoved = true;
       }
       return;
@@ -451,13 +439,13 @@ final class RepairRun {
     if (output) {
       if (!keep) {
         int width = single.sameTrace(traceHigh, traceLow) ? single.traceWidth : traceWidth;
-        add(HeaderMutation.set(B3SingleCodec.NAME,
-            B3SingleCodec.write(traceHigh, traceLow, width, spanId, sampling, wantParent, text)));
+        out.setWritten(MutationBuffer.B3, B3SingleCodec.write(traceHigh, traceLow, width, spanId,
+            sampling, wantParent, out.reserve(B3SingleCodec.MAX_LENGTH), out.position()));
         idsWritten = true;
         noteMismatch(single, sameIds);
       }
     } else if (present && !keep) {
-      add(HeaderMutation.remove(B3SingleCodec.NAME));
+      out.remove(MutationBuffer.B3);
       noteMismatch(single, sameIds);
       if (!single.hasTraceId) {
         brokenRemoved = true;
@@ -477,7 +465,7 @@ final class RepairRun {
       }
       for (int field = B3MultiCodec.FIELD_TRACE_ID; field <= B3MultiCodec.FIELD_PARENT_SPAN_ID; field++) {
         if (status[field] != ParsedContext.ABSENT) {
-          add(HeaderMutation.remove(B3MultiCodec.fieldName(field)));
+          out.remove(MutationBuffer.B3_MULTI + field);
           brokenRemoved = true;
         }
       }
@@ -491,7 +479,7 @@ final class RepairRun {
       if (present && !keep) {
         for (int field = 0; field < B3MultiCodec.FIELD_COUNT; field++) {
           if (status[field] != ParsedContext.ABSENT) {
-            add(HeaderMutation.remove(B3MultiCodec.fieldName(field)));
+            out.remove(MutationBuffer.B3_MULTI + field);
           }
         }
         noteMismatch(multi, sameTrace && multi.spanId == spanId);
@@ -504,17 +492,13 @@ final class RepairRun {
     boolean idsSet = false;
     if (!(status[B3MultiCodec.FIELD_TRACE_ID] == ParsedContext.VALID && sameTrace)) {
       int width = sameTrace ? multi.traceWidth : traceWidth;
-      String written = B3MultiCodec.writeTraceId(traceHigh, traceLow, width, text);
-      if (width == 32) {
-        traceHex = written;
-      }
-      add(HeaderMutation.set(B3MultiCodec.TRACE_ID, written));
+      out.setWritten(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_TRACE_ID,
+          B3MultiCodec.writeTraceId(traceHigh, traceLow, width, out.reserve(32), out.position()));
       noteFieldMismatch(B3MultiCodec.FIELD_TRACE_ID);
       idsSet = true;
     }
     if (!(status[B3MultiCodec.FIELD_SPAN_ID] == ParsedContext.VALID && multi.spanId == spanId)) {
-      spanHex = HexCodec.toHex16(spanId, text);
-      add(HeaderMutation.set(B3MultiCodec.SPAN_ID, spanHex));
+      setId(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_SPAN_ID, spanId);
       noteFieldMismatch(B3MultiCodec.FIELD_SPAN_ID);
       idsSet = true;
     }
@@ -524,12 +508,14 @@ final class RepairRun {
     int parentStatus = status[B3MultiCodec.FIELD_PARENT_SPAN_ID];
     if (parentStatus == ParsedContext.ABSENT) {
       if (idsSet && parentId != 0) {
-        add(HeaderMutation.set(B3MultiCodec.PARENT_SPAN_ID, HexCodec.toHex16(parentId, text)));
+        setId(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_PARENT_SPAN_ID, parentId);
       }
     } else if (!(parentStatus == ParsedContext.VALID && multi.parentId == parentId)) {
-      add(parentId != 0
-          ? HeaderMutation.set(B3MultiCodec.PARENT_SPAN_ID, HexCodec.toHex16(parentId, text))
-          : HeaderMutation.remove(B3MultiCodec.PARENT_SPAN_ID));
+      if (parentId != 0) {
+        setId(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_PARENT_SPAN_ID, parentId);
+      } else {
+        out.remove(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_PARENT_SPAN_ID);
+      }
       noteFieldMismatch(B3MultiCodec.FIELD_PARENT_SPAN_ID);
     }
     emitMultiDecision();
@@ -543,21 +529,21 @@ final class RepairRun {
     int sampledStatus = status[B3MultiCodec.FIELD_SAMPLED];
     if (wantSampled == null) {
       if (sampledStatus != ParsedContext.ABSENT) {
-        add(HeaderMutation.remove(B3MultiCodec.SAMPLED));
+        out.remove(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_SAMPLED);
         noteDecisionMismatch(sampledStatus);
       }
     } else if (!(sampledStatus == ParsedContext.VALID && multiFields.sampled == sampling)) {
-      add(HeaderMutation.set(B3MultiCodec.SAMPLED, wantSampled));
+      out.set(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_SAMPLED, wantSampled);
       noteDecisionMismatch(sampledStatus);
     }
     int flagsStatus = status[B3MultiCodec.FIELD_FLAGS];
     if (sampling == SamplingState.DEBUG) {
       if (flagsStatus != ParsedContext.VALID) {
-        add(HeaderMutation.set(B3MultiCodec.FLAGS, FLAGS_DEBUG));
+        out.set(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_FLAGS, FLAGS_DEBUG);
         noteDecisionMismatch(flagsStatus);
       }
     } else if (flagsStatus != ParsedContext.ABSENT) {
-      add(HeaderMutation.remove(B3MultiCodec.FLAGS));
+      out.remove(MutationBuffer.B3_MULTI + B3MultiCodec.FIELD_FLAGS);
       noteDecisionMismatch(flagsStatus);
     }
   }
@@ -592,20 +578,18 @@ final class RepairRun {
     }
   }
 
-  /** Guards the written headers against a generator that breaks its never-zero contract. */
+  /** A new id in the engine's form ({@link HexCodec#fromNumber}); guards the written headers against a generator that breaks its never-zero contract. */
   private static long nextId(IdGenerator ids) {
     long id = ids.nextNonZeroLong();
-    return id != 0 ? id : IdGenerator.random().nextNonZeroLong();
+    return HexCodec.fromNumber(id != 0 ? id : IdGenerator.random().nextNonZeroLong());
   }
 
   private void note(Reason found) {
     reason = Reason.first(reason, found);
   }
 
-  private void add(HeaderMutation mutation) {
-    if (mutations == null) {
-      mutations = new ArrayList<>(8);
-    }
-    mutations.add(mutation);
+  /** Sets header {@code name} ({@link MutationBuffer}'s index) to the 16 lower hex chars of {@code id}. */
+  private void setId(int name, long id) {
+    out.setWritten(name, HexCodec.encode(id, out.reserve(16), out.position()));
   }
 }

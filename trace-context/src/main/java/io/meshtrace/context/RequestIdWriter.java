@@ -7,26 +7,27 @@ package io.meshtrace.context;
 final class RequestIdWriter {
   private static final char[] DIGITS = "0123456789abcdef".toCharArray();
 
+  static final int LENGTH = 36;
+
   private RequestIdWriter() {}
 
-  static String uuidV4(IdGenerator ids) {
+  /** Writes a new UUID, {@link #LENGTH} chars, at {@code pos} of {@code out}; returns the position after. */
+  static int uuidV4(IdGenerator ids, byte[] out, int pos) {
     // Zero bits from a faulty generator still give a valid UUID: version and variant are set.
     long high = (ids.nextNonZeroLong() & ~0xf000L) | 0x4000L;
     long low = (ids.nextNonZeroLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
-    char[] out = new char[36];
-    int pos = 0;
     for (int nibble = 15; nibble >= 0; nibble--) {
       if (nibble == 7 || nibble == 3) {
         out[pos++] = '-';
       }
-      out[pos++] = DIGITS[(int) (high >>> (nibble * 4)) & 0xf];
+      out[pos++] = (byte) DIGITS[(int) (high >>> (nibble * 4)) & 0xf];
     }
     for (int nibble = 15; nibble >= 0; nibble--) {
       if (nibble == 15 || nibble == 11) {
         out[pos++] = '-';
       }
-      out[pos++] = DIGITS[(int) (low >>> (nibble * 4)) & 0xf];
+      out[pos++] = (byte) DIGITS[(int) (low >>> (nibble * 4)) & 0xf];
     }
-    return new String(out);
+    return pos;
   }
 }

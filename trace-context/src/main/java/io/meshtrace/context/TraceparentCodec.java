@@ -54,28 +54,30 @@ final class TraceparentCodec {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    // Each id char is read once: validated and decoded together, 8 chars per step.
-    long high1 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET);
-    long high0 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET + 8);
-    long low1 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET + 16);
-    long low0 = HexCodec.decode8(headers, index, start + TRACE_ID_OFFSET + 24);
-    long span1 = HexCodec.decode8(headers, index, start + SPAN_ID_OFFSET);
-    long span0 = HexCodec.decode8(headers, index, start + SPAN_ID_OFFSET + 8);
+    // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
+    long trace0 = headers.valueLong(index, start + TRACE_ID_OFFSET);
+    long trace1 = headers.valueLong(index, start + TRACE_ID_OFFSET + 8);
+    long trace2 = headers.valueLong(index, start + TRACE_ID_OFFSET + 16);
+    long trace3 = headers.valueLong(index, start + TRACE_ID_OFFSET + 24);
+    long span0 = headers.valueLong(index, start + SPAN_ID_OFFSET);
+    long span1 = headers.valueLong(index, start + SPAN_ID_OFFSET + 8);
     int flags = HexCodec.decode2(headers, index, start + FLAGS_OFFSET);
     if (headers.valueCharAt(index, start + TRACE_ID_OFFSET - 1) != '-'
         || headers.valueCharAt(index, start + SPAN_ID_OFFSET - 1) != '-'
         || headers.valueCharAt(index, start + FLAGS_OFFSET - 1) != '-'
-        || (high1 | high0 | low1 | low0 | span1 | span0 | flags) < 0) {
+        || flags < 0
+        || (HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
+            | HexCodec.notHex(trace3) | HexCodec.notHex(span0) | HexCodec.notHex(span1)) != 0) {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    long high = (high1 << 32) | high0;
-    long low = (low1 << 32) | low0;
+    long high = HexCodec.id(trace0, trace1);
+    long low = HexCodec.id(trace2, trace3);
     if (high == 0 && low == 0) {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    long spanId = (span1 << 32) | span0;
+    long spanId = HexCodec.id(span0, span1);
     if (spanId == 0) {
       // W3C: an all-zero parent id makes the whole traceparent invalid (its test suite expects
       // a new trace id), so the trace id it carries is not continued either.
@@ -111,16 +113,19 @@ final class TraceparentCodec {
     out.note(reason);
   }
 
-  /** {@code 00-{trace}-{span}-{flags}}, 55 chars, written through {@code out} (at least 55). */
-  static String write(long traceHigh, long traceLow, long spanId, int flags, char[] out) {
-    out[0] = '0';
-    out[1] = '0';
-    out[TRACE_ID_OFFSET - 1] = '-';
-    HexCodec.encode(traceLow, out, HexCodec.encode(traceHigh, out, TRACE_ID_OFFSET));
-    out[SPAN_ID_OFFSET - 1] = '-';
-    HexCodec.encode(spanId, out, SPAN_ID_OFFSET);
-    out[FLAGS_OFFSET - 1] = '-';
-    HexCodec.encodeByte(flags & KNOWN_FLAGS, out, FLAGS_OFFSET);
-    return new String(out, 0, LENGTH);
+  /**
+   * Writes {@code 00-{trace}-{span}-{flags}}, {@link #LENGTH} chars, at {@code pos} of
+   * {@code out}; returns the position after.
+   */
+  static int write(long traceHigh, long traceLow, long spanId, int flags, byte[] out, int pos) {
+    out[pos] = '0';
+    out[pos + 1] = '0';
+    out[pos + TRACE_ID_OFFSET - 1] = '-';
+    HexCodec.encode(traceLow, out, HexCodec.encode(traceHigh, out, pos + TRACE_ID_OFFSET));
+    out[pos + SPAN_ID_OFFSET - 1] = '-';
+    HexCodec.encode(spanId, out, pos + SPAN_ID_OFFSET);
+    out[pos + FLAGS_OFFSET - 1] = '-';
+    HexCodec.encodeByte(flags & KNOWN_FLAGS, out, pos + FLAGS_OFFSET);
+    return pos + LENGTH;
   }
 }

@@ -6,59 +6,60 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The word-wise hex decode against a char-by-char reference: every char value at every one of
+ * The word-wise hex check against a char-by-char reference: every char value at every one of
  * the 8 positions, then random words, through both the default {@code valueLong} (over
- * {@code valueCharAt}) and the byte-array one of {@code RequestHeaders.ofPairs}.
+ * {@code valueCharAt}) and the byte-array one of {@code RequestHeaders.ofPairs}; and the id form
+ * against the numeric value: text to id to text, number to id to text.
  */
 class HexCodecTest {
 
-  /** 0 to 2^32 - 1, or -1 when a char is not lower hex. */
-  private static long reference(CharSequence chars) {
-    long value = 0;
+  /** True when all 8 chars are lower hex. */
+  private static boolean reference(CharSequence chars) {
     for (int i = 0; i < 8; i++) {
-      int nibble = Character.digit(chars.charAt(i), 16);
-      if (nibble < 0 || Character.isUpperCase(chars.charAt(i)) || chars.charAt(i) > 'f') {
-        return -1;
+      char c = chars.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
       }
-      value = (value << 4) | nibble;
     }
-    return value;
+    return true;
   }
 
-  private static void assertDecodes(String value) {
-    long expected = reference(value);
+  private static void assertChecks(String value) {
+    boolean expected = reference(value);
     RequestHeaders bytes = RequestHeaders.ofPairs("x-b3-spanid", value);
     RequestHeaders chars = new CharsOnly(value);
-    long fromBytes = HexCodec.decode8(bytes, 0, 0);
-    long fromChars = HexCodec.decode8(chars, 0, 0);
-    if (expected < 0) {
-      assertThat(fromBytes).as("bytes of %s", value).isNegative();
-      assertThat(fromChars).as("chars of %s", value).isNegative();
-    } else {
-      assertThat(fromBytes).as("bytes of %s", value).isEqualTo(expected);
-      assertThat(fromChars).as("chars of %s", value).isEqualTo(expected);
-    }
+    assertThat(HexCodec.notHex(bytes.valueLong(0, 0)) == 0).as("bytes of %s", value).isEqualTo(expected);
+    assertThat(HexCodec.notHex(chars.valueLong(0, 0)) == 0).as("chars of %s", value).isEqualTo(expected);
+  }
+
+  /** The 16 chars of {@code hex} through the id form and back, and against the numeric value. */
+  private static void assertRoundTrip(String hex) {
+    RequestHeaders headers = RequestHeaders.ofPairs("x-b3-spanid", hex);
+    long id = HexCodec.id(headers.valueLong(0, 0), headers.valueLong(0, 8));
+    assertThat(HexCodec.toHex16(id)).isEqualTo(hex);
+    assertThat(id).as("id of %s", hex).isEqualTo(HexCodec.fromNumber(Long.parseUnsignedLong(hex, 16)));
+    assertThat(id == 0).isEqualTo(hex.equals("0000000000000000"));
   }
 
   @Test
-  void decode8_everyCharAtEveryPosition_matchesReference() {
+  void notHex_everyCharAtEveryPosition_matchesReference() {
     char[] base = "0af76519".toCharArray();
     for (int pos = 0; pos < 8; pos++) {
       for (int c = 0; c <= 0x17f; c++) {
         char[] chars = base.clone();
         chars[pos] = (char) c;
-        assertDecodes(new String(chars));
+        assertChecks(new String(chars));
       }
       for (char c : new char[] {'\u0130', '\u0161', '\uff10', '\ud83d'}) {
         char[] chars = base.clone();
         chars[pos] = c;
-        assertDecodes(new String(chars));
+        assertChecks(new String(chars));
       }
     }
   }
 
   @Test
-  void decode8_randomWords_matchesReference() {
+  void notHex_randomWords_matchesReference() {
     SplittableRandom random = new SplittableRandom(15);
     String alphabet = "0123456789abcdefABCDEFgz-/: \t\u00ff\u0080\u00b0\u0130";
     for (int n = 0; n < 200_000; n++) {
@@ -68,15 +69,24 @@ class HexCodecTest {
         chars[i] = allHex ? "0123456789abcdef".charAt(random.nextInt(16))
             : alphabet.charAt(random.nextInt(alphabet.length()));
       }
-      assertDecodes(new String(chars));
+      assertChecks(new String(chars));
     }
   }
 
   @Test
-  void decode8_extremes_decodeToBounds() {
-    assertThat(HexCodec.decode8(RequestHeaders.ofPairs("b3", "00000000"), 0, 0)).isZero();
-    assertThat(HexCodec.decode8(RequestHeaders.ofPairs("b3", "ffffffff"), 0, 0)).isEqualTo(0xffffffffL);
-    assertThat(HexCodec.decode8(RequestHeaders.ofPairs("b3", "-80f198ee56"), 0, 1)).isEqualTo(0x80f198eeL);
+  void id_textAndNumber_roundTrip() {
+    assertRoundTrip("0000000000000000");
+    assertRoundTrip("ffffffffffffffff");
+    assertRoundTrip("0123456789abcdef");
+    assertRoundTrip("e457b5a2e4d86bd1");
+    assertThat(HexCodec.id(0x3031323334353637L, 0x3839616263646566L)).isEqualTo(0x08192a3b4c5d6e7fL);
+    SplittableRandom random = new SplittableRandom(16);
+    for (int n = 0; n < 100_000; n++) {
+      long value = random.nextLong();
+      String hex = String.format("%016x", value);
+      assertRoundTrip(hex);
+      assertThat(HexCodec.toHex16(HexCodec.fromNumber(value))).isEqualTo(hex);
+    }
   }
 
   @Test
