@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The pass path allocates nothing: measured with the JVM's per-thread allocation counter over
  * 100,000 calls after warm-up. The slack (under 1 KB in total, not per call) covers the
- * counter's own reads.
+ * counter's own reads. A repair allocates its result only: at most 256 bytes for an incomplete
+ * B3 (new span id, traceparent and x-b3-spanid written).
  */
 class RepairAllocationTest {
   private static final int WARM_UP = 300_000;
@@ -129,5 +130,38 @@ class RepairAllocationTest {
     System.out.printf("%s: %d bytes over %d calls%n", name, allocated, CALLS);
     assertThat(passes).isEqualTo(WARM_UP + CALLS);
     assertThat(allocated).as("bytes allocated by %d passes", CALLS).isLessThan(SLACK_BYTES);
+  }
+
+  @org.junit.jupiter.api.Test
+  void repairPath_incompleteB3_allocatesAtMost256BytesPerRepair() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    threads.setThreadAllocatedMemoryEnabled(true);
+    TraceContextRepair engine = TraceContextRepair.create(RepairPolicy.defaults());
+    RequestHeaders headers = RequestHeaders.ofPairs(
+        ":method", "GET",
+        ":path", "/productpage",
+        "x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7",
+        "x-b3-sampled", "1",
+        "x-request-id", "f81d4fae-7dec-41d0-a765-00a0c91e6bf6");
+    RepairResult first = engine.repair(headers);
+    assertThat(first.verdict()).isEqualTo(Verdict.REPAIR);
+    assertThat(first.mutationCount()).isEqualTo(2);
+
+    int repairs = 0;
+    for (int i = 0; i < WARM_UP; i++) {
+      repairs += engine.repair(headers).mutationCount();
+    }
+    long threadId = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(threadId);
+    for (int i = 0; i < CALLS; i++) {
+      repairs += engine.repair(headers).mutationCount();
+    }
+    long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+
+    System.out.printf("repair of incomplete B3: %d bytes over %d calls%n", allocated, CALLS);
+    assertThat(repairs).isEqualTo(2 * (WARM_UP + CALLS));
+    assertThat(allocated).as("bytes allocated by %d repairs", CALLS)
+        .isLessThanOrEqualTo(256L * CALLS + SLACK_BYTES);
   }
 }
