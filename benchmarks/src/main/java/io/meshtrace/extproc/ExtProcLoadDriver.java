@@ -137,13 +137,23 @@ public final class ExtProcLoadDriver {
           median(fixed[s], p -> p.percentileMicros(99.9)),
           median(fixed[s], Phase::serverCpuMicrosPerRequest));
     }
+    double[] cpuRatios = new double[rounds];
+    double[] peakRatios = new double[rounds];
     for (int r = 0; r < rounds; r++) {
+      cpuRatios[r] = peak[1][r].serverCpuMicrosPerRequest() / peak[0][r].serverCpuMicrosPerRequest();
+      peakRatios[r] = peak[1][r].perSecond() / peak[0][r].perSecond();
       System.out.printf(Locale.ROOT,
-          "round %d: peak noop %.0f meshtrace %.0f (ratio %.3f); p99 noop %.0f meshtrace %.0f µs%n",
-          r + 1, peak[0][r].perSecond(), peak[1][r].perSecond(),
-          peak[1][r].perSecond() / peak[0][r].perSecond(),
-          fixed[0][r].percentileMicros(99), fixed[1][r].percentileMicros(99));
+          "round %d: peak noop %.0f meshtrace %.0f (ratio %.3f); server CPU µs/req at peak noop %.2f"
+              + " meshtrace %.2f (ratio %.3f); p99 noop %.0f meshtrace %.0f µs%n",
+          r + 1, peak[0][r].perSecond(), peak[1][r].perSecond(), peakRatios[r],
+          peak[0][r].serverCpuMicrosPerRequest(), peak[1][r].serverCpuMicrosPerRequest(),
+          cpuRatios[r], fixed[0][r].percentileMicros(99), fixed[1][r].percentileMicros(99));
     }
+    Arrays.sort(cpuRatios);
+    Arrays.sort(peakRatios);
+    System.out.printf(Locale.ROOT,
+        "median of the rounds' ratios: server CPU per request %.3f, peak throughput %.3f%n",
+        cpuRatios[rounds / 2], peakRatios[rounds / 2]);
     System.out.printf(Locale.ROOT,
         "throughput ratio meshtrace/noop = %.3f; added p50 = %.0f µs, added p99 = %.0f µs%n",
         median(peak[1], Phase::perSecond) / median(peak[0], Phase::perSecond),

@@ -32,9 +32,9 @@ final class ServerProcess implements AutoCloseable {
     command.add(java);
     command.add("-Xms" + heap);
     command.add("-Xmx" + heap);
-    // Extra server JVM flags, separated by spaces or |, e.g.
-    // -Dbench.serverJvmArgs=-XX:+UnlockDiagnosticVMOptions|-XX:StartFlightRecording=filename=s.jfr
-    String extra = System.getProperty("bench.serverJvmArgs", "").trim();
+    // Extra server JVM flags, separated by spaces or |, "{kind}" replaced by the server's kind, e.g.
+    // -Dbench.serverJvmArgs=-XX:+UnlockDiagnosticVMOptions|-XX:StartFlightRecording=filename={kind}.jfr
+    String extra = System.getProperty("bench.serverJvmArgs", "").trim().replace("{kind}", kind);
     if (!extra.isEmpty()) {
       command.addAll(List.of(extra.split("[\\s|]+")));
     }

@@ -76,7 +76,9 @@ final class ProcessingStream implements StreamObserver<ProcessingRequest> {
     if (finished.get()) {
       return;
     }
-    lastMessageNanos = System.nanoTime();
+    long now = System.nanoTime();
+    lastMessageNanos = now;
+    state.receivedNanos = now;
     firstMessageSeen = true;
     if (log.isDebugEnabled()) {
       log.debug("stream={} received {}{}", id, request.getRequestCase(),

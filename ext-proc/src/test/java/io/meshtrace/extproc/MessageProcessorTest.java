@@ -303,4 +303,30 @@ class MessageProcessorTest {
     assertThat(MessageProcessor.isSafeValue("caf\u00e9")).isFalse();
     assertThat(MessageProcessor.isSafeValue("\u0000")).isFalse();
   }
+
+  @Test
+  void unsafeBytes_wordWiseCheck_agreesWithTheCharCheck() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(12);
+    for (int n = 0; n < 50_000; n++) {
+      byte[] value = new byte[random.nextInt(40)];
+      for (int i = 0; i < value.length; i++) {
+        value[i] = random.nextInt(8) == 0 ? (byte) random.nextInt(256)
+            : (byte) (0x20 + random.nextInt(0x5f));
+      }
+      String chars = new String(value, java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(MessageProcessor.isSafeValue(value)).as("%s", chars)
+          .isEqualTo(MessageProcessor.isSafeValue(chars));
+    }
+    for (int b = 0; b < 256; b++) {
+      for (int pos = 0; pos < 17; pos++) {
+        byte[] value = "00-0af7651916cd4".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        value = java.util.Arrays.copyOf(value, 17);
+        value[16] = 'x';
+        value[pos] = (byte) b;
+        String chars = new String(value, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(MessageProcessor.isSafeValue(value)).as("byte %d at %d", b, pos)
+            .isEqualTo(MessageProcessor.isSafeValue(chars));
+      }
+    }
+  }
 }

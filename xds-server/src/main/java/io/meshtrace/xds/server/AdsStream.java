@@ -5,12 +5,14 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.meshtrace.xds.snapshot.GroupKey;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +31,14 @@ final class AdsStream {
   /** Responses remembered per type, by nonce: enough for a NACK of any response in flight. */
   private static final int NONCES_KEPT = 16;
 
-  final Instant opened = Instant.now();
+  /** Type names of the served types, in the order of {@link #types}' slots. */
+  private static final List<String> TYPE_NAMES = List.of("clusters", "endpoints", "listeners", "routes");
+
+  /*
+   * Held per connected node, so kept small (10,000 nodes per replica): times as longs, the
+   * served types in four slots, and every map made only when first needed.
+   */
+  private final long openedMillis = System.currentTimeMillis();
   volatile boolean delta;
   /** java-control-plane's id of this stream; -1 until its first callback. */
   volatile long id = -1;
@@ -37,9 +46,13 @@ final class AdsStream {
   private volatile GroupKey group;
   volatile ProxyRegistry.Nack lastNack;
   volatile boolean announced;
-  private final Map<String, TypeState> types = new ConcurrentHashMap<>();
-  /** Type URLs this server does not serve, with the names last answered (an empty answer). */
-  private final Map<String, List<String>> unserved = new ConcurrentHashMap<>();
+  /** By the index of the type's name in {@link #TYPE_NAMES}; a slot is filled on first use. */
+  private final AtomicReferenceArray<TypeState> types = new AtomicReferenceArray<>(TYPE_NAMES.size());
+  /**
+   * Type URLs this server does not serve, with the names last answered (an empty answer); null
+   * until the first such request.
+   */
+  private volatile Map<String, List<String>> unserved;
 
   AdsStream(boolean delta) {
     this.delta = delta;
@@ -89,18 +102,41 @@ final class AdsStream {
     node = n;
   }
 
-  /** Per-type state of a served type ({@code clusters}, {@code endpoints}, ...). */
-  TypeState type(String typeName) {
-    return types.computeIfAbsent(typeName, k -> new TypeState());
+  /** When the stream opened. */
+  Instant opened() {
+    return Instant.ofEpochMilli(openedMillis);
   }
 
+  /** Per-type state of a served type ({@code clusters}, {@code endpoints}, ...). */
+  TypeState type(String typeName) {
+    int slot = TYPE_NAMES.indexOf(typeName);
+    if (slot < 0) {
+      throw new IllegalArgumentException("not a served type: " + typeName);
+    }
+    TypeState t = types.get(slot);
+    if (t == null) {
+      types.compareAndSet(slot, null, new TypeState());
+      t = types.get(slot);
+    }
+    return t;
+  }
+
+  /** The state of every served type used on this stream, by type name, in a fixed order. */
   Map<String, TypeState> types() {
-    return types;
+    Map<String, TypeState> out = new LinkedHashMap<>();
+    for (int slot = 0; slot < TYPE_NAMES.size(); slot++) {
+      TypeState t = types.get(slot);
+      if (t != null) {
+        out.put(TYPE_NAMES.get(slot), t);
+      }
+    }
+    return out;
   }
 
   /** Unserved type URLs requested on this stream. */
   Set<String> unservedTypes() {
-    return unserved.keySet();
+    Map<String, List<String>> u = unserved;
+    return u == null ? Set.of() : u.keySet();
   }
 
   /**
@@ -108,13 +144,23 @@ final class AdsStream {
    * (empty) answer: the first request of the type, or one that names other resources.
    */
   boolean unservedRequest(String typeUrl, List<String> names, boolean initial) {
-    List<String> before = unserved.put(typeUrl, List.copyOf(names));
+    Map<String, List<String>> u = unserved;
+    if (u == null) {
+      synchronized (this) {
+        if (unserved == null) {
+          unserved = new ConcurrentHashMap<>();
+        }
+        u = unserved;
+      }
+    }
+    List<String> before = u.put(typeUrl, List.copyOf(names));
     return initial || before == null || !before.equals(names);
   }
 
   /** Distinct unserved type URLs, to bound what one stream may make us remember. */
   int unservedCount() {
-    return unserved.size();
+    Map<String, List<String>> u = unserved;
+    return u == null ? 0 : u.size();
   }
 
   /** A response as the NACK of it needs it. */
@@ -129,30 +175,49 @@ final class AdsStream {
     volatile String acked = "";
     volatile String sentNonce = "";
     volatile long nacks;
-    /** When the last response of this type was sent, or null before the first. */
-    volatile Instant sentAt;
+    /** When the last response of this type was sent (epoch millis), 0 before the first. */
+    private volatile long sentAtMillis;
     /**
      * What {@code /proxies/{node}/config} shows: the last SotW response, or the delta resources
      * sent and not removed since. References to the library's messages (whose {@code Any}s its
      * serializer shares between streams), dropped with the stream.
      */
     volatile DiscoveryResponse lastResponse;
-    private final Map<String, Resource> deltaResources = new LinkedHashMap<>();
-    private final Map<String, Sent> byNonce = new LinkedHashMap<>() {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Sent> eldest) {
-        return size() > NONCES_KEPT;
-      }
-    };
+    /** Null until the first delta response. */
+    private Map<String, Resource> deltaResources;
+    /**
+     * The last {@link #NONCES_KEPT} responses, oldest overwritten first: {@code nonces[i]} was
+     * answered with {@code sents[i]}; the arrays grow up to that size.
+     */
+    private String[] nonces = new String[1];
+    private Sent[] sents = new Sent[1];
+    private int nextSlot;
     private Rejected rejected;
-    private final Map<String, String> rejectedResources = new HashMap<>();
+    /** Null until the first delta NACK. */
+    private Map<String, String> rejectedResources;
+
+    /** When the last response of this type was sent, or null before the first. */
+    Instant sentAt() {
+      long at = sentAtMillis;
+      return at == 0 ? null : Instant.ofEpochMilli(at);
+    }
+
+    private void remember(String nonce, Sent s) {
+      if (nextSlot == nonces.length && nonces.length < NONCES_KEPT) {
+        int size = Math.min(NONCES_KEPT, 2 * nonces.length);
+        nonces = Arrays.copyOf(nonces, size);
+        sents = Arrays.copyOf(sents, size);
+      }
+      int slot = nextSlot % nonces.length;
+      nonces[slot] = nonce;
+      sents[slot] = s;
+      nextSlot = slot + 1;
+      sentAtMillis = System.currentTimeMillis();
+    }
 
     /** A SotW response: {@code names} are those of the request it answers. */
     synchronized void sent(String nonce, String version, List<String> names) {
-      sentAt = Instant.now();
-      byNonce.put(nonce, new Sent(version, names, Map.of()));
+      remember(nonce, new Sent(version, names, Map.of()));
       sent = version;
       sentNonce = nonce;
       if (rejected != null && !rejected.version().equals(version)) {
@@ -163,16 +228,20 @@ final class AdsStream {
     /** A delta response: the resources it carried with their versions, and those it removed. */
     synchronized void sentDelta(String nonce, String version, Map<String, String> resources,
         List<String> removed) {
-      sentAt = Instant.now();
-      byNonce.put(nonce, new Sent(version, List.of(), resources));
+      remember(nonce, new Sent(version, List.of(), resources));
       sent = version;
       sentNonce = nonce;
-      rejectedResources.keySet().removeAll(resources.keySet());
-      rejectedResources.keySet().removeAll(removed);
+      if (rejectedResources != null) {
+        rejectedResources.keySet().removeAll(resources.keySet());
+        rejectedResources.keySet().removeAll(removed);
+      }
     }
 
     /** Keeps the resources of a delta response and forgets those it removed. */
     synchronized void keepDelta(List<Resource> sent, List<String> removed) {
+      if (deltaResources == null) {
+        deltaResources = new LinkedHashMap<>();
+      }
       for (Resource r : sent) {
         deltaResources.put(r.getName(), r);
       }
@@ -181,17 +250,22 @@ final class AdsStream {
 
     /** The delta resources sent and not removed since, in the order first sent. */
     synchronized List<Resource> deltaResources() {
-      return List.copyOf(deltaResources.values());
+      return deltaResources == null ? List.of() : List.copyOf(deltaResources.values());
     }
 
     /** The response with this nonce, or null when unknown or too old. */
     synchronized Sent sentWith(String nonce) {
-      return byNonce.get(nonce);
+      for (int i = 0; i < nonces.length; i++) {
+        if (nonce.equals(nonces[i])) {
+          return sents[i];
+        }
+      }
+      return null;
     }
 
     /** A SotW NACK of the latest response: not to be answered with its version again. */
     synchronized void rejectSotw(String nonce) {
-      Sent s = byNonce.get(nonce);
+      Sent s = sentWith(nonce);
       if (s != null && nonce.equals(sentNonce)) {
         rejected = new Rejected(s.version(), s.names());
       }
@@ -199,8 +273,11 @@ final class AdsStream {
 
     /** A delta NACK: the resource versions it carried are not to be sent again. */
     synchronized void rejectDelta(String nonce) {
-      Sent s = byNonce.get(nonce);
+      Sent s = sentWith(nonce);
       if (s != null) {
+        if (rejectedResources == null) {
+          rejectedResources = new HashMap<>();
+        }
         rejectedResources.putAll(s.resources());
       }
     }
@@ -212,7 +289,8 @@ final class AdsStream {
 
     /** Resource versions the client rejected over delta and that were not sent anew since. */
     synchronized Map<String, String> rejectedResources() {
-      return rejectedResources.isEmpty() ? Map.of() : Map.copyOf(rejectedResources);
+      return rejectedResources == null || rejectedResources.isEmpty()
+          ? Map.of() : Map.copyOf(rejectedResources);
     }
   }
 }

@@ -275,7 +275,7 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     Map<String, SentType> out = new TreeMap<>();
     for (Map.Entry<String, AdsStream.TypeState> e : newest.types().entrySet()) {
       AdsStream.TypeState t = e.getValue();
-      Instant at = t.sentAt;
+      Instant at = t.sentAt();
       if (at == null) {
         continue;
       }
@@ -307,7 +307,7 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
       p.put("role", n == null ? "" : NodeRole.of(n).key());
       p.put("group", g == null ? "" : g.toString());
       p.put("protocol", s.delta ? "delta" : "sotw");
-      p.put("connected", s.opened.toString());
+      p.put("connected", s.opened().toString());
       Map<String, Object> types = new TreeMap<>();
       for (Map.Entry<String, AdsStream.TypeState> e : s.types().entrySet()) {
         AdsStream.TypeState ts = e.getValue();

@@ -1,6 +1,8 @@
 package io.meshtrace.xds.server;
 
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.controlplane.server.serializer.CachedProtoResourcesSerializer;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -15,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 
@@ -38,7 +41,11 @@ public final class XdsServer implements AutoCloseable {
    * @throws IOException when the port cannot be bound
    */
   public static XdsServer start(ServerBuilder<?> builder, ControlPlane plane) throws IOException {
-    V3DiscoveryServer discovery = new V3DiscoveryServer(plane.registry(), plane.watcher());
+    // The cached serializer packs each resource into its Any once and shares it between every
+    // stream it goes to: a push to 10,000 nodes serializes each group's resources once, not once
+    // per node, and the responses each stream keeps (proxy-config) hold no copies.
+    V3DiscoveryServer discovery = new V3DiscoveryServer(List.of(plane.registry()), plane.watcher(),
+        new DefaultExecutorGroup(), new CachedProtoResourcesSerializer());
     StreamGuard guard = new StreamGuard(plane.limits(), plane.leases(), plane.metrics());
     Server server = builder
         .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(),
