@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds and checks the xDS snapshot of each node group ({@link GroupKey}) from a
@@ -17,6 +18,13 @@ import java.util.Set;
 public final class MeshSnapshots {
 
   private static final EnvoyRules RULES = new EnvoyRules(TracingProtos.anyTypes());
+  /**
+   * The checker of the last {@link #check} that finished, whose results the next one reuses
+   * (results are a function of the message alone); none kept past this many results, so a huge
+   * config does not keep its resources alive between builds.
+   */
+  private static final AtomicReference<EnvoyRules> LAST_CHECK = new AtomicReference<>();
+  private static final int MAX_REMEMBERED = 50_000;
 
   /** Type names used in {@link Result#versions()}, in xDS push order. */
   public static final List<String> TYPES = List.of("clusters", "endpoints", "listeners",
@@ -138,7 +146,7 @@ public final class MeshSnapshots {
     Map<GroupKey, Result> kept = new LinkedHashMap<>();
     Map<GroupKey, Map<String, String>> versions = new LinkedHashMap<>();
     Set<String> errors = new LinkedHashSet<>();
-    EnvoyRules rules = RULES.memoizing();
+    EnvoyRules rules = RULES.memoizing(LAST_CHECK.get());
     for (GroupKey g : groups) {
       Result r = build(config, g, rules);
       errors.addAll(r.errors());
@@ -149,6 +157,7 @@ public final class MeshSnapshots {
         kept.put(g, r);
       }
     }
+    LAST_CHECK.set(rules.remembered() <= MAX_REMEMBERED ? rules : null);
     return new Checked(kept, versions, List.copyOf(errors));
   }
 

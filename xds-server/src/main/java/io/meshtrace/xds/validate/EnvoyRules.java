@@ -58,6 +58,8 @@ public final class EnvoyRules {
   /** Results by checked message and by {@code Any} payload; null when not memoizing. */
   private final Map<Message, List<String>> checkedMessages;
   private final Map<Any, List<String>> checkedAnys;
+  /** The results of an earlier build, read (never written) first; null for none. */
+  private final EnvoyRules earlier;
 
   /**
    * Creates a checker that unpacks {@code Any} fields of the given message types.
@@ -74,13 +76,15 @@ public final class EnvoyRules {
     this.compiled = new ConcurrentHashMap<>();
     this.checkedMessages = null;
     this.checkedAnys = null;
+    this.earlier = null;
   }
 
-  private EnvoyRules(EnvoyRules shared) {
+  private EnvoyRules(EnvoyRules shared, EnvoyRules earlier) {
     this.anyTypes = shared.anyTypes;
     this.compiled = shared.compiled;
     this.checkedMessages = new HashMap<>();
     this.checkedAnys = new HashMap<>();
+    this.earlier = earlier == null || earlier.checkedMessages == null ? null : earlier;
   }
 
   /**
@@ -90,13 +94,35 @@ public final class EnvoyRules {
    * drop it when the build is done (it holds every message it checked).
    */
   public EnvoyRules memoizing() {
-    return new EnvoyRules(this);
+    return new EnvoyRules(this, null);
+  }
+
+  /**
+   * {@link #memoizing()} that also takes the results of {@code earlier} (a memoizing checker of
+   * an earlier build, done with and no longer written; may be null): after a config change most
+   * resources equal one checked last time (a sampling change rewrites the listeners only), and
+   * those are not walked again. Only the results this build uses are kept, so chaining builds
+   * does not grow the memory.
+   */
+  public EnvoyRules memoizing(EnvoyRules earlier) {
+    return new EnvoyRules(this, earlier);
+  }
+
+  /** Distinct messages and {@code Any} payloads this memoizing checker holds results of. */
+  public int remembered() {
+    return checkedMessages == null ? 0 : checkedMessages.size() + checkedAnys.size();
   }
 
   /** Returns one line per violated rule; empty when the message passes. */
   public List<String> check(Message message) {
     if (checkedMessages != null) {
       List<String> done = checkedMessages.get(message);
+      if (done == null && earlier != null) {
+        done = earlier.checkedMessages.get(message);
+        if (done != null) {
+          checkedMessages.put(message, done);
+        }
+      }
       if (done != null) {
         return done;
       }
@@ -616,6 +642,12 @@ public final class EnvoyRules {
       return;
     }
     List<String> relative = checkedAnys == null ? null : checkedAnys.get(a);
+    if (relative == null && earlier != null) {
+      relative = earlier.checkedAnys.get(a);
+      if (relative != null) {
+        checkedAnys.put(a, relative);
+      }
+    }
     if (relative == null) {
       // Lines are kept relative to the Any's own path, which each use prepends.
       List<String> lines = new ArrayList<>();

@@ -120,6 +120,22 @@ class EnvoyRulesTest {
     assertThat(memo.check(m)).as(name).containsExactlyElementsOf(RULES.check(m));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("violations")
+  void memoizing_overAnEarlierBuild_sameLinesAsPlainChecker(String name, Message m,
+      String expected) {
+    EnvoyRules first = RULES.memoizing();
+    assertThat(first.check(m)).as(name).containsExactlyElementsOf(RULES.check(m));
+    EnvoyRules second = RULES.memoizing(first);
+    assertThat(second.check(m)).as(name).containsExactlyElementsOf(RULES.check(m));
+    // The second build kept what it used, and a third over it still sees the violation.
+    assertThat(second.remembered()).isPositive();
+    assertThat(RULES.memoizing(second).check(m)).as(name).containsExactlyElementsOf(RULES.check(m));
+    // An earlier build that never saw the message changes nothing.
+    assertThat(RULES.memoizing(RULES.memoizing()).check(m)).as(name)
+        .containsExactlyElementsOf(RULES.check(m));
+  }
+
   @org.junit.jupiter.api.Test
   void memoizing_sameAnyInTwoPlaces_eachLineNamesItsOwnPath() {
     Any bad = Any.pack(HttpConnectionManager.newBuilder().setStatPrefix("s")
