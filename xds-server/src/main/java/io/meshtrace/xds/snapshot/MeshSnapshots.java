@@ -147,8 +147,11 @@ public final class MeshSnapshots {
     Map<GroupKey, Map<String, String>> versions = new LinkedHashMap<>();
     Set<String> errors = new LinkedHashSet<>();
     EnvoyRules rules = RULES.memoizing(LAST_CHECK.get());
-    for (GroupKey g : groups) {
-      Result r = build(config, g, rules);
+    List<GroupKey> order = new ArrayList<>(groups);
+    Result[] built = GroupBuilds.buildAll(order.size(), i -> build(config, order.get(i), rules));
+    for (int i = 0; i < built.length; i++) {
+      GroupKey g = order.get(i);
+      Result r = built[i];
       errors.addAll(r.errors());
       if (r.ok()) {
         versions.put(g, r.versions());

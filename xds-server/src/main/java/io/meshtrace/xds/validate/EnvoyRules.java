@@ -82,16 +82,16 @@ public final class EnvoyRules {
   private EnvoyRules(EnvoyRules shared, EnvoyRules earlier) {
     this.anyTypes = shared.anyTypes;
     this.compiled = shared.compiled;
-    this.checkedMessages = new HashMap<>();
-    this.checkedAnys = new HashMap<>();
+    this.checkedMessages = new ConcurrentHashMap<>();
+    this.checkedAnys = new ConcurrentHashMap<>();
     this.earlier = earlier == null || earlier.checkedMessages == null ? null : earlier;
   }
 
   /**
    * A checker for one build that remembers its results: a message equal to one it already
    * checked (a whole resource, or an {@code Any} payload) is not walked again. Results are a
-   * function of the message alone, so they are the same as without memoizing. Not thread-safe;
-   * drop it when the build is done (it holds every message it checked).
+   * function of the message alone, so they are the same as without memoizing. Safe for the
+   * threads of one build; drop it when the build is done (it holds every message it checked).
    */
   public EnvoyRules memoizing() {
     return new EnvoyRules(this, null);
