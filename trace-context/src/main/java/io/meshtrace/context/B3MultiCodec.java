@@ -27,8 +27,6 @@ final class B3MultiCodec {
   static final int FIELD_FLAGS = 4;
   static final int FIELD_COUNT = 5;
 
-  private static final String[] FIELD_NAMES = {TRACE_ID, SPAN_ID, PARENT_SPAN_ID, SAMPLED, FLAGS};
-
   final int[] index = new int[FIELD_COUNT];
   final int[] count = new int[FIELD_COUNT];
   /** {@link ParsedContext} status constants, per field. */
@@ -38,10 +36,6 @@ final class B3MultiCodec {
   boolean debug;
   /** One bit per field seen since the last {@link #reset()}. */
   private int seen;
-
-  static String fieldName(int field) {
-    return FIELD_NAMES[field];
-  }
 
   void reset() {
     // Counts and statuses are only written for fields seen: with none seen they are clean.
@@ -127,8 +121,8 @@ final class B3MultiCodec {
     if (count[FIELD_TRACE_ID] == 1 && (rawLength == 16 || rawLength == 32)) {
       // The common case first: a value of exactly 16 or 32 lower hex chars has no whitespace
       // to trim. Anything else takes the general path below.
-      long trace0 = rawLength == 32 ? headers.valueLong(i, 0) : B3SingleCodec.ZEROS;
-      long trace1 = rawLength == 32 ? headers.valueLong(i, 8) : B3SingleCodec.ZEROS;
+      long trace0 = rawLength == 32 ? headers.valueLong(i, 0) : HexCodec.ZEROS;
+      long trace1 = rawLength == 32 ? headers.valueLong(i, 8) : HexCodec.ZEROS;
       long trace2 = headers.valueLong(i, rawLength - 16);
       long trace3 = headers.valueLong(i, rawLength - 8);
       long high = HexCodec.id(trace0, trace1);
@@ -151,8 +145,8 @@ final class B3MultiCodec {
       return;
     }
     // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
-    long trace0 = length == 32 ? headers.valueLong(i, start) : B3SingleCodec.ZEROS;
-    long trace1 = length == 32 ? headers.valueLong(i, start + 8) : B3SingleCodec.ZEROS;
+    long trace0 = length == 32 ? headers.valueLong(i, start) : HexCodec.ZEROS;
+    long trace1 = length == 32 ? headers.valueLong(i, start + 8) : HexCodec.ZEROS;
     long trace2 = headers.valueLong(i, end - 16);
     long trace3 = headers.valueLong(i, end - 8);
     long high = HexCodec.id(trace0, trace1);

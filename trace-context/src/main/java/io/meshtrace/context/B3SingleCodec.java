@@ -16,9 +16,6 @@ final class B3SingleCodec {
   /** The longest value written: 32-hex trace id, span id, decision and parent id. */
   static final int MAX_LENGTH = 32 + 1 + SPAN_ID_LENGTH + 2 + 1 + SPAN_ID_LENGTH;
 
-  /** Eight "0" chars as {@link RequestHeaders#valueLong} reads them. */
-  static final long ZEROS = 0x3030303030303030L;
-
   private B3SingleCodec() {}
 
   /** Parses entry {@code index} into {@code out} (which the caller has reset). */
@@ -49,8 +46,8 @@ final class B3SingleCodec {
     int spanOffset = start + width + 1;
     // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
     // A 16-hex trace id has the high half of zeros: "0" chars in both high words.
-    long trace0 = width == 32 ? headers.valueLong(index, start) : ZEROS;
-    long trace1 = width == 32 ? headers.valueLong(index, start + 8) : ZEROS;
+    long trace0 = width == 32 ? headers.valueLong(index, start) : HexCodec.ZEROS;
+    long trace1 = width == 32 ? headers.valueLong(index, start + 8) : HexCodec.ZEROS;
     long trace2 = headers.valueLong(index, start + width - 16);
     long trace3 = headers.valueLong(index, start + width - 8);
     long span0 = headers.valueLong(index, spanOffset);

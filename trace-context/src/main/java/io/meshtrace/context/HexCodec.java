@@ -32,6 +32,12 @@ final class HexCodec {
 
   private HexCodec() {}
 
+  /**
+   * Eight "0" chars as {@link RequestHeaders#valueLong} reads them: each high word of a 16-hex
+   * trace id.
+   */
+  static final long ZEROS = 0x3030303030303030L;
+
   /** Bit 7 of each byte of a {@code long}. */
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long LOW_NIBBLES = 0x0f0f0f0f0f0f0f0fL;
@@ -115,7 +121,7 @@ final class HexCodec {
    */
   private static long ascii(long nibbles) {
     long letters = ((nibbles + 0x0606060606060606L) >>> 4) & LOW_BITS;
-    return nibbles + 0x3030303030303030L + letters * ('a' - '0' - 10);
+    return nibbles + ZEROS + letters * ('a' - '0' - 10);
   }
 
   /** Writes the low byte of {@code value} as 2 lower hex chars at {@code pos}. */

@@ -578,7 +578,10 @@ final class RepairRun {
     }
   }
 
-  /** A new id in the engine's form ({@link HexCodec#fromNumber}); guards the written headers against a generator that breaks its never-zero contract. */
+  /**
+   * A new id in the engine's form ({@link HexCodec#fromNumber}); guards the written headers
+   * against a generator that breaks its never-zero contract.
+   */
   private static long nextId(IdGenerator ids) {
     long id = ids.nextNonZeroLong();
     return HexCodec.fromNumber(id != 0 ? id : IdGenerator.random().nextNonZeroLong());
