@@ -118,78 +118,43 @@ final class B3MultiCodec {
   private void parseTraceId(RequestHeaders headers, ParsedContext out) {
     int i = index[FIELD_TRACE_ID];
     int rawLength = headers.valueLength(i);
-    if (count[FIELD_TRACE_ID] == 1 && (rawLength == 16 || rawLength == 32)) {
+    if (count[FIELD_TRACE_ID] == 1 && (rawLength == 16 || rawLength == 32)
+        && out.readTraceId(headers, i, 0, rawLength)) {
       // The common case first: a value of exactly 16 or 32 lower hex chars has no whitespace
       // to trim. Anything else takes the general path below.
-      long trace0 = rawLength == 32 ? headers.valueLong(i, 0) : HexCodec.ZEROS;
-      long trace1 = rawLength == 32 ? headers.valueLong(i, 8) : HexCodec.ZEROS;
-      long trace2 = headers.valueLong(i, rawLength - 16);
-      long trace3 = headers.valueLong(i, rawLength - 8);
-      long high = HexCodec.id(trace0, trace1);
-      long low = HexCodec.id(trace2, trace3);
-      if ((HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
-          | HexCodec.notHex(trace3)) == 0 && (high != 0 || low != 0)) {
-        out.hasTraceId = true;
-        out.traceHigh = high;
-        out.traceLow = low;
-        out.traceWidth = rawLength;
-        status[FIELD_TRACE_ID] = ParsedContext.VALID;
-        return;
-      }
+      out.hasTraceId = true;
+      status[FIELD_TRACE_ID] = ParsedContext.VALID;
+      return;
     }
     int start = Whitespace.trimStart(headers, i);
     int end = Whitespace.trimEnd(headers, i, start);
     int length = end - start;
-    if (count[FIELD_TRACE_ID] != 1 || (length != 16 && length != 32)) {
-      fieldInvalid(FIELD_TRACE_ID, Reason.B3_TRACE_ID_INVALID, out);
-      return;
-    }
-    // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
-    long trace0 = length == 32 ? headers.valueLong(i, start) : HexCodec.ZEROS;
-    long trace1 = length == 32 ? headers.valueLong(i, start + 8) : HexCodec.ZEROS;
-    long trace2 = headers.valueLong(i, end - 16);
-    long trace3 = headers.valueLong(i, end - 8);
-    long high = HexCodec.id(trace0, trace1);
-    long low = HexCodec.id(trace2, trace3);
-    if ((HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
-        | HexCodec.notHex(trace3)) != 0 || (high == 0 && low == 0)) {
+    if (count[FIELD_TRACE_ID] != 1 || (length != 16 && length != 32)
+        || !out.readTraceId(headers, i, start, length)) {
       fieldInvalid(FIELD_TRACE_ID, Reason.B3_TRACE_ID_INVALID, out);
       return;
     }
     out.hasTraceId = true;
-    out.traceHigh = high;
-    out.traceLow = low;
-    out.traceWidth = length;
-    fieldUsable(FIELD_TRACE_ID, length != headers.valueLength(i), out);
+    fieldUsable(FIELD_TRACE_ID, length != rawLength, out);
   }
 
   /** A 16-hex non-zero id, or 0 (and the field marked invalid). */
   private long parseId(RequestHeaders headers, int field, Reason reason, ParsedContext out) {
     int i = index[field];
-    if (count[field] == 1 && headers.valueLength(i) == 16) {
+    int rawLength = headers.valueLength(i);
+    long id;
+    if (count[field] == 1 && rawLength == 16 && (id = HexCodec.id16(headers, i, 0)) != 0) {
       // The common case first: exactly 16 lower hex chars, no whitespace to trim.
-      long first = headers.valueLong(i, 0);
-      long second = headers.valueLong(i, 8);
-      long id = HexCodec.id(first, second);
-      if ((HexCodec.notHex(first) | HexCodec.notHex(second)) == 0 && id != 0) {
-        status[field] = ParsedContext.VALID;
-        return id;
-      }
+      status[field] = ParsedContext.VALID;
+      return id;
     }
     int start = Whitespace.trimStart(headers, i);
     int end = Whitespace.trimEnd(headers, i, start);
-    if (count[field] != 1 || end - start != 16) {
+    if (count[field] != 1 || end - start != 16 || (id = HexCodec.id16(headers, i, start)) == 0) {
       fieldInvalid(field, reason, out);
       return 0;
     }
-    long first = headers.valueLong(i, start);
-    long second = headers.valueLong(i, start + 8);
-    long id = HexCodec.id(first, second);
-    if ((HexCodec.notHex(first) | HexCodec.notHex(second)) != 0 || id == 0) {
-      fieldInvalid(field, reason, out);
-      return 0;
-    }
-    fieldUsable(field, end - start != headers.valueLength(i), out);
+    fieldUsable(field, end - start != rawLength, out);
     return id;
   }
 

@@ -44,23 +44,8 @@ final class B3SingleCodec {
       return;
     }
     int spanOffset = start + width + 1;
-    // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
-    // A 16-hex trace id has the high half of zeros: "0" chars in both high words.
-    long trace0 = width == 32 ? headers.valueLong(index, start) : HexCodec.ZEROS;
-    long trace1 = width == 32 ? headers.valueLong(index, start + 8) : HexCodec.ZEROS;
-    long trace2 = headers.valueLong(index, start + width - 16);
-    long trace3 = headers.valueLong(index, start + width - 8);
-    long span0 = headers.valueLong(index, spanOffset);
-    long span1 = headers.valueLong(index, spanOffset + 8);
-    if ((HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
-        | HexCodec.notHex(trace3) | HexCodec.notHex(span0) | HexCodec.notHex(span1)) != 0) {
-      invalid(out);
-      return;
-    }
-    long high = HexCodec.id(trace0, trace1);
-    long low = HexCodec.id(trace2, trace3);
-    long span = HexCodec.id(span0, span1);
-    if ((high == 0 && low == 0) || span == 0) {
+    long span = HexCodec.id16(headers, index, spanOffset);
+    if (!out.readTraceId(headers, index, start, width) || span == 0) {
       invalid(out);
       return;
     }
@@ -84,19 +69,14 @@ final class B3SingleCodec {
           invalid(out);
           return;
         }
-        long parent0 = headers.valueLong(index, pos + 1);
-        long parent1 = headers.valueLong(index, pos + 9);
-        parent = HexCodec.id(parent0, parent1);
-        if ((HexCodec.notHex(parent0) | HexCodec.notHex(parent1)) != 0 || parent == 0) {
+        parent = HexCodec.id16(headers, index, pos + 1);
+        if (parent == 0) {
           invalid(out);
           return;
         }
       }
     }
     out.hasTraceId = true;
-    out.traceHigh = high;
-    out.traceLow = low;
-    out.traceWidth = width;
     out.spanId = span;
     out.parentId = parent;
     out.sampling = sampling;

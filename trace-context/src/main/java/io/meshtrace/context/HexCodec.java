@@ -84,6 +84,16 @@ final class HexCodec {
     return (nibbles(first) << 4) | nibbles(second);
   }
 
+  /**
+   * The id of the 16 chars from {@code pos} of entry {@code index}, or 0 when one is not lower
+   * hex (0 is also the id of sixteen zeros, which no span id may be).
+   */
+  static long id16(RequestHeaders headers, int index, int pos) {
+    long first = headers.valueLong(index, pos);
+    long second = headers.valueLong(index, pos + 8);
+    return (notHex(first) | notHex(second)) == 0 ? id(first, second) : 0;
+  }
+
   private static long nibbles(long word) {
     long letters = (word >>> 6) & LOW_BITS;
     return (word & LOW_NIBBLES) + (letters << 3) + letters;

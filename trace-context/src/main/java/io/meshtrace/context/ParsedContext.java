@@ -62,6 +62,28 @@ final class ParsedContext {
     problem = Reason.first(problem, reason);
   }
 
+  /**
+   * Reads a {@code width}-char (16 or 32) lower-hex trace id from {@code start} of entry
+   * {@code index} into {@link #traceHigh}, {@link #traceLow} and {@link #traceWidth} (a 16-hex
+   * id has a zero high half); false when a char is not lower hex or the id is all zeros. Does not
+   * set {@link #hasTraceId}: the caller does, once the rest of its header is valid.
+   */
+  boolean readTraceId(RequestHeaders headers, int index, int start, int width) {
+    // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
+    long trace0 = width == 32 ? headers.valueLong(index, start) : HexCodec.ZEROS;
+    long trace1 = width == 32 ? headers.valueLong(index, start + 8) : HexCodec.ZEROS;
+    long trace2 = headers.valueLong(index, start + width - 16);
+    long trace3 = headers.valueLong(index, start + width - 8);
+    if ((HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
+        | HexCodec.notHex(trace3)) != 0) {
+      return false;
+    }
+    traceHigh = HexCodec.id(trace0, trace1);
+    traceLow = HexCodec.id(trace2, trace3);
+    traceWidth = width;
+    return traceHigh != 0 || traceLow != 0;
+  }
+
   boolean sameTrace(long high, long low) {
     return hasTraceId && traceHigh == high && traceLow == low;
   }

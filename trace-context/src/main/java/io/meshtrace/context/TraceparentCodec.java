@@ -54,26 +54,17 @@ final class TraceparentCodec {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
-    // Each id char is read once, 8 chars per step: checked together, then packed (HexCodec).
-    long trace0 = headers.valueLong(index, start + TRACE_ID_OFFSET);
-    long trace1 = headers.valueLong(index, start + TRACE_ID_OFFSET + 8);
-    long trace2 = headers.valueLong(index, start + TRACE_ID_OFFSET + 16);
-    long trace3 = headers.valueLong(index, start + TRACE_ID_OFFSET + 24);
     long span0 = headers.valueLong(index, start + SPAN_ID_OFFSET);
     long span1 = headers.valueLong(index, start + SPAN_ID_OFFSET + 8);
     int flags = HexCodec.decode2(headers, index, start + FLAGS_OFFSET);
+    // A trace id that is not hex and an all-zero one are both invalid; a span id that is not
+    // hex too, an all-zero one has its own reason (below), so its words are checked here.
     if (headers.valueCharAt(index, start + TRACE_ID_OFFSET - 1) != '-'
         || headers.valueCharAt(index, start + SPAN_ID_OFFSET - 1) != '-'
         || headers.valueCharAt(index, start + FLAGS_OFFSET - 1) != '-'
         || flags < 0
-        || (HexCodec.notHex(trace0) | HexCodec.notHex(trace1) | HexCodec.notHex(trace2)
-            | HexCodec.notHex(trace3) | HexCodec.notHex(span0) | HexCodec.notHex(span1)) != 0) {
-      invalid(out, Reason.TRACEPARENT_INVALID);
-      return;
-    }
-    long high = HexCodec.id(trace0, trace1);
-    long low = HexCodec.id(trace2, trace3);
-    if (high == 0 && low == 0) {
+        || (HexCodec.notHex(span0) | HexCodec.notHex(span1)) != 0
+        || !out.readTraceId(headers, index, start + TRACE_ID_OFFSET, TRACE_ID_LENGTH)) {
       invalid(out, Reason.TRACEPARENT_INVALID);
       return;
     }
@@ -85,9 +76,6 @@ final class TraceparentCodec {
       return;
     }
     out.hasTraceId = true;
-    out.traceHigh = high;
-    out.traceLow = low;
-    out.traceWidth = 32;
     out.spanId = spanId;
     out.w3cFlags = flags & KNOWN_FLAGS;
     out.sampling = (flags & FLAG_SAMPLED) != 0 ? SamplingState.ACCEPT : SamplingState.DENY;
